@@ -1,0 +1,1 @@
+# bgp: build fragment (empty until the module exists)

@@ -1,0 +1,1 @@
+# ipam: build fragment (empty until the module exists)

@@ -1,0 +1,1 @@
+# src/cni: build fragment (empty until the module exists)

@@ -1,0 +1,1 @@
+# src/dataplane: build fragment (empty until the module exists)

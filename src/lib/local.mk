@@ -1,0 +1,1 @@
+# src/lib: build fragment (empty until the module exists)

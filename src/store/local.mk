@@ -1,0 +1,1 @@
+# src/store: build fragment (empty until the module exists)

@@ -1,0 +1,1 @@
+# src/tabbyd: build fragment (empty until the module exists)

@@ -1,0 +1,1 @@
+# tests/bench: build fragment (empty until the module exists)

@@ -1,0 +1,1 @@
+# tests/fuzz: build fragment (empty until the module exists)

@@ -1,0 +1,1 @@
+# tests/integration: build fragment (empty until the module exists)
