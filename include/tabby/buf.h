@@ -11,7 +11,9 @@
  * A writer either wraps a fixed buffer or grows on the heap. Writes past a
  * fixed buffer's capacity (or a failed allocation) set the sticky error flag
  * and are dropped, so builders add up writes and check buf_writer_ok() once.
- * All multi-byte integers are in network byte order.
+ * Writers return 0, -ENOSPC (no room, or the sticky error is already set),
+ * -ENOMEM, or -ERANGE (buf_put_u24 of a value above 2^24 - 1, a patch of
+ * bytes not yet written). All multi-byte integers are in network byte order.
  */
 #ifndef TABBY_BUF_H
 #define TABBY_BUF_H
@@ -42,7 +44,10 @@ int buf_get_bytes(struct buf_reader *r, void *dst, size_t n);
 int buf_peek_u8(const struct buf_reader *r, uint8_t *v);
 int buf_peek_u16(const struct buf_reader *r, uint16_t *v);
 int buf_skip(struct buf_reader *r, size_t n);
-/* Take the next n bytes as a separate reader and advance past them. */
+/*
+ * Take the next n bytes as a separate reader and advance past them. On
+ * failure sub is an empty reader with its error set, so it reads nothing.
+ */
 int buf_sub(struct buf_reader *r, size_t n, struct buf_reader *sub);
 
 struct buf_writer {
@@ -58,7 +63,10 @@ void buf_writer_init_fixed(struct buf_writer *w, void *mem, size_t cap);
 /* A heap writer; free with buf_writer_free(). */
 void buf_writer_init(struct buf_writer *w, size_t initial_cap);
 void buf_writer_free(struct buf_writer *w);
-/* Give up ownership of a growable writer's memory (caller frees); NULL on error. */
+/*
+ * Give up ownership of a growable writer's memory (caller frees; never NULL
+ * on success, even for zero bytes). NULL after an error or for a fixed writer.
+ */
 uint8_t *buf_writer_steal(struct buf_writer *w, size_t *len);
 bool buf_writer_ok(const struct buf_writer *w);
 void buf_writer_reset(struct buf_writer *w);

@@ -11,10 +11,11 @@
 #define TABBY_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <syslog.h>
 
 enum log_target {
-	LOG_TARGET_AUTO,   /* journal if JOURNAL_STREAM says stderr is the journal */
+	LOG_TARGET_AUTO, /* journal if JOURNAL_STREAM says stderr is the journal */
 	LOG_TARGET_STDERR,
 	LOG_TARGET_JOURNAL,
 };
@@ -25,6 +26,10 @@ int log_get_level(void);
 /* "error", "warning", "info", "debug" (and "err", "warn") to a priority, or -1. */
 int log_level_parse(const char *name);
 const char *log_level_name(int level);
+/* Send stderr-format lines to fd instead (tests, or a log file); disables the journal. */
+void log_set_fd(int fd);
+/* Does log_init() route messages to the journal? */
+bool log_to_journal(void);
 
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -35,11 +40,11 @@ extern int log_level_current;
 		if ((prio) <= log_level_current)                                                   \
 			log_msg((prio), __VA_ARGS__);                                              \
 	} while (0)
-#define log_err(...)   log_at(LOG_ERR, __VA_ARGS__)
-#define log_warn(...)  log_at(LOG_WARNING, __VA_ARGS__)
+#define log_err(...)    log_at(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)   log_at(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...) log_at(LOG_NOTICE, __VA_ARGS__)
-#define log_info(...)  log_at(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) log_at(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)   log_at(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)  log_at(LOG_DEBUG, __VA_ARGS__)
 
 /* Invariant broken: log and abort. */
 void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -1,0 +1,1 @@
+# src/policy: network policy (selectors, model, nftables rendering)

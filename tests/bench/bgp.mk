@@ -1,0 +1,1 @@
+# BGP ingest benchmark (injector + side-by-side harness)
