@@ -125,6 +125,12 @@ typedef void (*store_watch_fn)(const struct store_event *ev, void *arg);
 int store_watch(struct store *s, const char *prefix, int64_t from_rev, store_watch_fn fn,
 		void *arg, struct store_watch **out);
 void store_watch_cancel(struct store_watch *w);
+/*
+ * 0, or -ERANGE once the watch fell behind the change log's compaction (its
+ * callbacks stop; store_poll() returned -ERANGE): list again and start a new
+ * watch from the list's revision + 1. Cancel the old one either way.
+ */
+int store_watch_error(const struct store_watch *w);
 /* Deliver pending events; returns how many were delivered or a negative errno. */
 int store_poll(struct store *s);
 int store_notify_fd(struct store *s);
