@@ -1,0 +1,207 @@
+/*
+ * DOC: Linux dataplane: pod wiring and routes over rtnetlink (libnl-3).
+ *
+ * The Calico wiring, per endpoint (see doc/dataplane.md):
+ *  - a veth pair; the host end is named dp_veth_name(endpoint_id) ("tabby" and
+ *    10 hex digits of a hash) with MAC ee:ee:ee:ee:ee:ee, the pod end is
+ *    created directly inside the pod's network namespace (IFLA_NET_NS_FD) with
+ *    the requested name (usually eth0);
+ *  - the pod gets /32 and /128 addresses, "169.254.1.1 dev eth0 scope link",
+ *    "default via 169.254.1.1" and "default via fe80::ecee:eeff:feee:eeee"
+ *    (the host end's EUI-64 link-local address), DAD off;
+ *  - the host end gets proxy_arp=1, neigh proxy_delay=0, forwarding=1,
+ *    proxy_ndp=1, accept_ra=0, accept_dad=0, and a host route
+ *    "<ip>/32 dev <veth> scope link proto TABBY_RTPROT" per address.
+ *
+ * Every function returns 0 or a negative errno value; on failure
+ * nl_ctx_error() says which operation failed on which object and why (CHECK:
+ * what exactly is missing or wrong).
+ *
+ * Threads: a context is used by one thread at a time. Functions that work in a
+ * pod's namespace enter it with setns() on the calling thread and return to the
+ * context's own namespace before they return.
+ */
+#ifndef TABBY_DATAPLANE_H
+#define TABBY_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tabby/prefix.h>
+
+/*
+ * Route protocol number of every route Tabby installs (rtm_protocol). Unused by
+ * /etc/iproute2/rt_protos, FRR (186-197), Calico (80) and the kernel's list;
+ * 84 is 'T'. `ip route show proto 84` lists Tabby's routes.
+ */
+#define TABBY_RTPROT 84
+
+#define DP_GATEWAY4    "169.254.1.1"
+#define DP_GATEWAY6    "fe80::ecee:eeff:feee:eeee" /* EUI-64 link-local of DP_HOST_MAC */
+#define DP_HOST_MAC    "ee:ee:ee:ee:ee:ee"
+#define DP_VETH_PREFIX "tabby"
+#define DP_IFNAMSIZ    16 /* IFNAMSIZ, with the NUL */
+#define DP_MAX_ADDRS   4
+#define DP_DEFAULT_MTU 1500 /* when no interface of the node is up */
+
+struct nl_ctx;
+
+/*
+ * Open a context in the calling thread's current network namespace (the
+ * node's): one rtnetlink socket for that namespace, and a file descriptor of the
+ * namespace to come back to after work inside a pod's.
+ */
+int nl_ctx_open(struct nl_ctx **out);
+void nl_ctx_close(struct nl_ctx *ctx);
+/* Text of the last failure ("RTM_NEWLINK veth tabby0123456789: File exists"). */
+const char *nl_ctx_error(const struct nl_ctx *ctx);
+
+/*
+ * Host-side interface name of an endpoint: "tabby" and the first 10 hex digits
+ * of the 64-bit FNV-1a hash of endpoint_id. The agent uses
+ * "<container id>/<pod ifname>" (what CNI DEL also knows). out: DP_IFNAMSIZ.
+ */
+void dp_veth_name(const char *endpoint_id, char out[DP_IFNAMSIZ]);
+
+struct dp_endpoint {
+	const char *endpoint_id;         /* hashed into the host veth name */
+	const char *host_ifname;         /* optional: overrides dp_veth_name(endpoint_id) */
+	const char *netns;               /* pod netns path: /var/run/netns/x, /proc/PID/ns/net */
+	const char *ifname;              /* name inside the pod, e.g. "eth0" */
+	struct addr addrs[DP_MAX_ADDRS]; /* at most one per family is usual */
+	unsigned n_addrs;
+	unsigned mtu; /* 0: the context's last dp_default_mtu() (computed on first use) */
+};
+
+struct dp_endpoint_result {
+	char host_ifname[DP_IFNAMSIZ];
+	int host_ifindex;
+	int pod_ifindex;
+	uint8_t pod_mac[6];
+	char pod_mac_str[18]; /* "0a:1b:2c:3d:4e:5f" */
+	unsigned mtu;
+};
+
+/*
+ * CNI ADD: wire the endpoint. A leftover host veth of the same name (a retried
+ * ADD) is deleted first; on failure everything created is removed again.
+ * -EEXIST if the pod already has an interface of that name, or another
+ * interface already has a host route for one of the addresses.
+ */
+int dp_endpoint_add(struct nl_ctx *ctx, const struct dp_endpoint *ep,
+                    struct dp_endpoint_result *out);
+
+/*
+ * CNI DEL: remove the veth pair (its routes go with it). Idempotent: a missing
+ * netns (ep->netns NULL or gone) or interface is success. Addresses are not
+ * needed: a host route cannot outlive its interface.
+ */
+int dp_endpoint_del(struct nl_ctx *ctx, const struct dp_endpoint *ep);
+
+/*
+ * CNI CHECK: verify the host end (veth, up, MAC, sysctls, host routes with our
+ * protocol) and the pod end (link up, peer of the host end, addresses, gateway
+ * and default routes). 0 if everything is in place; otherwise -ENOENT (missing)
+ * or -EINVAL (present but wrong) and nl_ctx_error() names the first problem.
+ */
+int dp_endpoint_check(struct nl_ctx *ctx, const struct dp_endpoint *ep);
+
+/*
+ * Smallest MTU of the node's up interfaces, ignoring lo and our own veths
+ * (DP_DEFAULT_MTU if none is up). Remembered in the context for endpoints
+ * without an MTU; call again to refresh after the node's links changed.
+ */
+int dp_default_mtu(struct nl_ctx *ctx, unsigned *mtu);
+
+/*
+ * The node's own forwarding switches, as Felix sets them: net.ipv4.ip_forward=1
+ * and, with v6, net.ipv6.conf.all.forwarding=1. Per-interface forwarding=1 on
+ * the host ends is enough for IPv4 from pods, but Linux forwards IPv6 only with
+ * the global switch, and packets from other nodes arrive on the uplink. Note:
+ * with IPv6 forwarding on, interfaces with accept_ra=1 ignore router
+ * advertisements (use accept_ra=2 on an uplink configured by SLAAC).
+ */
+int dp_node_forwarding(struct nl_ctx *ctx, bool v6);
+
+/* Routes (main table unless table is set). */
+#define DP_MAX_NEXTHOPS 16
+
+struct dp_nexthop {
+	struct addr gw; /* family 0: no gateway (a device route) */
+	int ifindex;    /* 0: let the kernel resolve it from gw */
+	uint8_t weight; /* 1..256 as in `ip route ... weight`; 0 means 1 */
+};
+
+struct dp_route {
+	struct prefix dst;
+	uint32_t table;    /* 0: RT_TABLE_MAIN */
+	uint8_t type;      /* RTN_UNICAST or RTN_BLACKHOLE; 0: unicast */
+	uint8_t protocol;  /* filled by dp_routes_list_own(); Tabby always installs TABBY_RTPROT */
+	uint8_t scope;     /* filled on listing */
+	uint32_t priority; /* metric */
+	unsigned n_nexthops; /* >1: ECMP multipath (RTA_MULTIPATH) */
+	struct dp_nexthop nh[DP_MAX_NEXTHOPS];
+};
+
+/* Blackhole route for a block affine to this node; idempotent (replace). */
+int dp_blackhole_set(struct nl_ctx *ctx, const struct prefix *block);
+/* Remove our blackhole for block; a missing one is success. */
+int dp_blackhole_del(struct nl_ctx *ctx, const struct prefix *block);
+
+/* Install or replace a route with protocol TABBY_RTPROT (ECMP if n_nexthops > 1). */
+int dp_route_replace(struct nl_ctx *ctx, const struct dp_route *r);
+/*
+ * Delete our route for r->dst (table, type and protocol TABBY_RTPROT must match:
+ * another protocol's route is never touched). A missing route is success.
+ */
+int dp_route_del(struct nl_ctx *ctx, const struct dp_route *r);
+
+/*
+ * Call cb for every route with protocol TABBY_RTPROT of family (AF_INET,
+ * AF_INET6 or AF_UNSPEC for both), in every table. The kernel filters by
+ * protocol (NETLINK_GET_STRICT_CHK), so a table of a million BGP routes of
+ * other protocols costs nothing here. cb returns 0 to go on, anything else
+ * stops the walk and is returned; -EAGAIN if the kernel reports the dump
+ * was interrupted by a concurrent change (list again). Multipath routes with more than
+ * DP_MAX_NEXTHOPS next hops are reported with the first DP_MAX_NEXTHOPS.
+ */
+typedef int (*dp_route_cb)(const struct dp_route *r, void *arg);
+int dp_routes_list_own(struct nl_ctx *ctx, int family, dp_route_cb cb, void *arg);
+
+/*
+ * Batched FIB programming (for the BGP FIB sync and the reconciler).
+ *
+ * Requests are queued and sent DP_FIB_WINDOW at a time in one sendmsg(), and
+ * the acknowledgements are matched to their routes by sequence number, so one
+ * failing route costs that route only: fib_batch_flush() calls the error
+ * callback with the route, the operation and the errno, and goes on.
+ *  - fib_batch_add(): create with NLM_F_EXCL. -EEXIST means another route for
+ *    the prefix (maybe another protocol's) is there: it is left alone.
+ *  - fib_batch_replace(): NLM_F_REPLACE, for a route the caller knows is ours
+ *    (it was in dp_routes_list_own()), e.g. a changed ECMP next-hop set.
+ *  - fib_batch_del(): delete our route (protocol TABBY_RTPROT) for r->dst;
+ *    a route already gone is not an error.
+ * Queued requests are sent when the window is full and on fib_batch_flush().
+ */
+#define DP_FIB_WINDOW 64
+
+enum fib_op { FIB_ADD, FIB_REPLACE, FIB_DEL };
+typedef void (*fib_batch_err_cb)(const struct dp_route *r, enum fib_op op, int err, const char *why,
+                                 void *arg);
+struct fib_batch;
+
+int fib_batch_open(struct nl_ctx *ctx, fib_batch_err_cb cb, void *arg, struct fib_batch **out);
+int fib_batch_add(struct fib_batch *b, const struct dp_route *r);
+int fib_batch_replace(struct fib_batch *b, const struct dp_route *r);
+int fib_batch_del(struct fib_batch *b, const struct dp_route *r);
+/*
+ * Send what is queued and wait for every answer. Returns the number of routes
+ * that failed since the batch was opened (or last flushed), or a negative errno
+ * if the socket itself failed.
+ */
+int fib_batch_flush(struct fib_batch *b);
+/* Flush and free; returns what the final fib_batch_flush() returned. */
+int fib_batch_close(struct fib_batch *b);
+
+#endif
