@@ -203,7 +203,7 @@ static int json_wrong_type(struct json_error *err, const char *path, const char 
 
 int json_get_string(const cJSON *root, const char *path, const char **out, struct json_error *err)
 {
-	const cJSON *j;
+	const cJSON *j = NULL;
 	int rc = json_lookup(root, path, &j, err);
 
 	if (rc < 0)
@@ -216,7 +216,7 @@ int json_get_string(const cJSON *root, const char *path, const char **out, struc
 
 int json_get_bool(const cJSON *root, const char *path, bool *out, struct json_error *err)
 {
-	const cJSON *j;
+	const cJSON *j = NULL;
 	int rc = json_lookup(root, path, &j, err);
 
 	if (rc < 0)
@@ -239,7 +239,7 @@ static int json_int_range_error(struct json_error *err, const char *path, int64_
 int json_get_int64(const cJSON *root, const char *path, int64_t min, int64_t max, int64_t *out,
                    struct json_error *err)
 {
-	const cJSON *j;
+	const cJSON *j = NULL;
 	int64_t i;
 	double v;
 	int rc = json_lookup(root, path, &j, err);
@@ -263,7 +263,7 @@ int json_get_int64(const cJSON *root, const char *path, int64_t min, int64_t max
 
 int json_get_object(const cJSON *root, const char *path, const cJSON **out, struct json_error *err)
 {
-	const cJSON *j;
+	const cJSON *j = NULL;
 	int rc = json_lookup(root, path, &j, err);
 
 	if (rc < 0)
@@ -276,7 +276,7 @@ int json_get_object(const cJSON *root, const char *path, const cJSON **out, stru
 
 int json_get_array(const cJSON *root, const char *path, const cJSON **out, struct json_error *err)
 {
-	const cJSON *j;
+	const cJSON *j = NULL;
 	int rc = json_lookup(root, path, &j, err);
 
 	if (rc < 0)
