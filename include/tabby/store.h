@@ -74,7 +74,7 @@ int store_list(struct store *s, const char *prefix, struct store_list *out);
 int store_create(struct store *s, const char *key, const char *value, int64_t *rev);
 /* Update if the key's mod_rev is expect_rev. */
 int store_update(struct store *s, const char *key, const char *value, int64_t expect_rev,
-		 int64_t *rev);
+                 int64_t *rev);
 /* Create or overwrite, no condition. */
 int store_put(struct store *s, const char *key, const char *value, int64_t *rev);
 /* Delete if mod_rev is expect_rev (0: whatever it is). */
@@ -100,8 +100,7 @@ struct store_op {
  * written, its error is returned and *failed (if given) is its index. All
  * writes of a transaction share one new revision, returned in *rev.
  */
-int store_txn(struct store *s, const struct store_op *ops, size_t n, int64_t *rev,
-	      size_t *failed);
+int store_txn(struct store *s, const struct store_op *ops, size_t n, int64_t *rev, size_t *failed);
 
 enum store_event_type {
 	STORE_EVENT_PUT,
@@ -122,8 +121,8 @@ typedef void (*store_watch_fn)(const struct store_event *ev, void *arg);
  * Watch keys under prefix for changes with revision >= from_rev (0: changes
  * after now). Callbacks run only inside store_poll().
  */
-int store_watch(struct store *s, const char *prefix, int64_t from_rev, store_watch_fn fn,
-		void *arg, struct store_watch **out);
+int store_watch(struct store *s, const char *prefix, int64_t from_rev, store_watch_fn fn, void *arg,
+                struct store_watch **out);
 void store_watch_cancel(struct store_watch *w);
 /*
  * 0, or -ERANGE once the watch fell behind the change log's compaction (its

@@ -74,13 +74,13 @@ int ctl_agent_get(struct ctl *c, const char *path, cJSON **body, char *err, size
 	cc = curl_easy_perform(h);
 	if (cc == CURLE_COULDNT_CONNECT) {
 		snprintf(err, errlen, "tabbyd is not running (nothing answers on %s)",
-			 c->socket_path);
+		         c->socket_path);
 		ret = -ECONNREFUSED;
 		goto out;
 	}
 	if (cc != CURLE_OK) {
 		snprintf(err, errlen, "asking tabbyd on %s: %s", c->socket_path,
-			 r.too_big ? "reply too large" : curl_easy_strerror(cc));
+		         r.too_big ? "reply too large" : curl_easy_strerror(cc));
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -92,7 +92,7 @@ int ctl_agent_get(struct ctl *c, const char *path, cJSON **body, char *err, size
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(*body, "msg");
 
 		snprintf(err, errlen, "tabbyd answered %ld: %s", status,
-			 cJSON_IsString(m) ? m->valuestring : "(no message)");
+		         cJSON_IsString(m) ? m->valuestring : "(no message)");
 	} else if (!*body) {
 		snprintf(err, errlen, "%s", jerr.text);
 	} else {
@@ -124,8 +124,9 @@ static double ctl_jnum(const cJSON *o, const char *k)
 
 static void ctl_peer_table(struct ctl *c, const cJSON *peers, int family, bool wide)
 {
-	static const char *const cols[] = {"PEER ADDRESS", "PEER TYPE", "STATE", "SINCE", "INFO",
-					   "RECEIVED", "ACCEPTED", "ADVERTISED", NULL};
+	static const char *const cols[] = {"PEER ADDRESS", "PEER TYPE",  "STATE",
+	                                   "SINCE",        "INFO",       "RECEIVED",
+	                                   "ACCEPTED",     "ADVERTISED", NULL};
 	const cJSON *p;
 	size_t n = 0, ncols = wide ? 8 : 5, i, j, w[8];
 	char cell[8][96];
@@ -173,17 +174,20 @@ static void ctl_peer_table(struct ctl *c, const cJSON *peers, int family, bool w
 				continue;
 			snprintf(cell[0], sizeof(cell[0]), "%s", ctl_jstr(p, "address", ""));
 			snprintf(cell[1], sizeof(cell[1]), "%s",
-				 ctl_jstr(p, "description",
-					  strcmp(ctl_jstr(p, "type", ""), "ebgp") == 0 ? "eBGP peer"
-										       : "iBGP peer"));
+			         ctl_jstr(p, "description",
+			                  strcmp(ctl_jstr(p, "type", ""), "ebgp") == 0
+			                      ? "eBGP peer"
+			                      : "iBGP peer"));
 			snprintf(cell[2], sizeof(cell[2]), "%s",
-				 strcmp(state, "Established") == 0 ? "up" : "start");
+			         strcmp(state, "Established") == 0 ? "up" : "start");
 			snprintf(cell[3], sizeof(cell[3]), "%s", ctl_jstr(p, "since", ""));
 			snprintf(cell[4], sizeof(cell[4]), "%s%s%s", state, *err ? " " : "", err);
-			snprintf(cell[5], sizeof(cell[5]), "%.0f", ctl_jnum(p, "prefixes_received"));
-			snprintf(cell[6], sizeof(cell[6]), "%.0f", ctl_jnum(p, "prefixes_accepted"));
+			snprintf(cell[5], sizeof(cell[5]), "%.0f",
+			         ctl_jnum(p, "prefixes_received"));
+			snprintf(cell[6], sizeof(cell[6]), "%.0f",
+			         ctl_jnum(p, "prefixes_accepted"));
 			snprintf(cell[7], sizeof(cell[7]), "%.0f",
-				 ctl_jnum(p, "prefixes_advertised"));
+			         ctl_jnum(p, "prefixes_advertised"));
 			for (j = 0; j < ncols; j++) {
 				if (pass == 0 && strlen(cell[j]) > w[j])
 					w[j] = strlen(cell[j]);
@@ -205,9 +209,9 @@ static void ctl_peer_table(struct ctl *c, const cJSON *peers, int family, bool w
 int ctl_cmd_node(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	char err[512];
 	cJSON *body;
@@ -225,7 +229,7 @@ int ctl_cmd_node(struct ctl *c, int argc, char **argv)
 		if (opt == 'o') {
 			if (ctl_parse_output(optarg, &c->output) < 0 || c->output == CTL_OUT_YAML)
 				return ctl_usage_error(c, node_usage,
-						       "unknown output format \"%s\"", optarg);
+				                       "unknown output format \"%s\"", optarg);
 		} else if (opt == 'h') {
 			fputs(node_usage, c->out);
 			return CTL_EXIT_OK;
@@ -236,7 +240,7 @@ int ctl_cmd_node(struct ctl *c, int argc, char **argv)
 	}
 	if (optind < argc - 1)
 		return ctl_usage_error(c, node_usage, "node status: unexpected argument \"%s\"",
-				       argv[optind + 1]);
+		                       argv[optind + 1]);
 	if (ctl_agent_get(c, "/v1/bgp", &body, err, sizeof(err)) < 0) {
 		fprintf(c->err, "tabbyctl: %s\n", err);
 		return CTL_EXIT_ERROR;
@@ -264,7 +268,8 @@ int ctl_cmd_version(struct ctl *c, int argc, char **argv)
 			fputs("usage: tabbyctl version\n", c->out);
 			return CTL_EXIT_OK;
 		}
-		return ctl_usage_error(c, "usage: tabbyctl version\n", "version takes no arguments");
+		return ctl_usage_error(c, "usage: tabbyctl version\n",
+		                       "version takes no arguments");
 	}
 	fprintf(c->out, "Client Version:    %s\n", PACKAGE_VERSION);
 	if (ctl_agent_get(c, "/v1/status", &body, err, sizeof(err)) == 0) {

@@ -46,7 +46,7 @@ struct ctl {
 	const char *datastore;   /* --datastore or TABBY_DATASTORE */
 	const char *socket_path; /* --socket */
 	enum ctl_output output;
-	struct store *store;     /* opened on first use */
+	struct store *store; /* opened on first use */
 	FILE *out;
 	FILE *err;
 };
@@ -54,7 +54,7 @@ struct ctl {
 /* main.c */
 int ctl_store(struct ctl *c, struct store **out);
 int ctl_usage_error(struct ctl *c, const char *usage, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Parse "-o FORMAT"; 0 or -EINVAL. */
 int ctl_parse_output(const char *s, enum ctl_output *out);
 
@@ -77,9 +77,9 @@ void ctl_manifest_free(struct ctl_manifest *m);
 
 /* kinds.c */
 struct ctl_kind {
-	const char *name;          /* "IPPool" */
+	const char *name;           /* "IPPool" */
 	const char *const *aliases; /* "ippool", "ippools", "pool", ... */
-	bool singleton;            /* one object named "default" (IPAMConfiguration) */
+	bool singleton;             /* one object named "default" (IPAMConfiguration) */
 	/* Store key of an object of this kind. */
 	void (*key)(const char *name, char *buf, size_t len);
 	const char *key_prefix;
@@ -89,7 +89,7 @@ struct ctl_kind {
 	 * Tabby accepts but does not implement go to warn(). May normalise doc.
 	 */
 	int (*validate)(cJSON *doc, char *path, size_t pathlen, char *msg, size_t msglen,
-			void (*warn)(void *arg, const char *field, const char *what), void *arg);
+	                void (*warn)(void *arg, const char *field, const char *what), void *arg);
 	/* Table columns: header names and a getter per column. */
 	const char *const *columns;
 	const char *const *wide_columns;
@@ -103,11 +103,11 @@ const char *ctl_kind_names(void);
  * Cross-document checks of a set of IPPools about to be written (overlaps
  * with each other and with the pools already stored that are not replaced).
  */
-int ctl_pools_check_overlap(struct store *s, cJSON *const *pools, size_t n, size_t *bad,
-			    char *msg, size_t msglen);
+int ctl_pools_check_overlap(struct store *s, cJSON *const *pools, size_t n, size_t *bad, char *msg,
+                            size_t msglen);
 
 /* resource_cmd.c */
-int ctl_cmd_apply(struct ctl *c, int argc, char **argv);   /* also create, replace */
+int ctl_cmd_apply(struct ctl *c, int argc, char **argv); /* also create, replace */
 int ctl_cmd_delete(struct ctl *c, int argc, char **argv);
 int ctl_cmd_get(struct ctl *c, int argc, char **argv);
 int ctl_cmd_label(struct ctl *c, int argc, char **argv);

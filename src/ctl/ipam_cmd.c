@@ -26,17 +26,17 @@
 #include "ctl.h"
 
 static const char ipam_usage[] =
-	"usage: tabbyctl ipam show [--ip IP] [--show-blocks] [--show-borrowed] "
-	"[--show-configuration]\n"
-	"       tabbyctl ipam check [-o report.json]\n"
-	"       tabbyctl ipam release --ip IP | --from-report FILE\n";
+    "usage: tabbyctl ipam show [--ip IP] [--show-blocks] [--show-borrowed] "
+    "[--show-configuration]\n"
+    "       tabbyctl ipam check [-o report.json]\n"
+    "       tabbyctl ipam release --ip IP | --from-report FILE\n";
 
 /* Calico's bordered table for ipam show. */
 static void ctl_print_boxed(FILE *out, const char *const *header, char ***rows, size_t nrows)
 {
 	size_t ncols = 0, i, j, w[8] = {0};
 
-	while (header[ncols] && ncols < 8)
+	while (ncols < 8 && header[ncols])
 		ncols++;
 	for (j = 0; j < ncols; j++)
 		w[j] = strlen(header[j]);
@@ -82,7 +82,7 @@ static char *ctl_fmt(const char *fmt, long double a, long double total)
 		snprintf(num, sizeof(num), "%.6Lg", a);
 	if (fmt[1] == 'p')
 		return asprintf(&s, "%s (%.0Lf%%)", num, total > 0 ? a * 100 / total : 0) < 0 ? NULL
-											      : s;
+		                                                                              : s;
 	return strdup(num);
 }
 
@@ -109,24 +109,24 @@ static int ctl_ipam_show_ip(struct ctl *c, struct store *s, const char *ip)
 		fprintf(c->out, "IP %s is not in any allocated block\n", ip);
 	else if (!info.allocated)
 		fprintf(c->out, "IP %s is not assigned (block %s, affine to %s)\n", ip,
-			prefix_format(&info.block, b, sizeof(b)),
-			info.block_affinity ? info.block_affinity : "no node");
+		        prefix_format(&info.block, b, sizeof(b)),
+		        info.block_affinity ? info.block_affinity : "no node");
 	else
 		fprintf(c->out,
-			"IP %s is in use\n  block: %s (affine to %s)\n  handle: %s\n"
-			"  node: %s\n  namespace: %s\n  pod: %s\n",
-			ip, prefix_format(&info.block, b, sizeof(b)),
-			info.block_affinity ? info.block_affinity : "no node",
-			info.handle ? info.handle : "-", info.node ? info.node : "-",
-			info.namespace ? info.namespace : "-", info.pod ? info.pod : "-");
+		        "IP %s is in use\n  block: %s (affine to %s)\n  handle: %s\n"
+		        "  node: %s\n  namespace: %s\n  pod: %s\n",
+		        ip, prefix_format(&info.block, b, sizeof(b)),
+		        info.block_affinity ? info.block_affinity : "no node",
+		        info.handle ? info.handle : "-", info.node ? info.node : "-",
+		        info.namespace ? info.namespace : "-", info.pod ? info.pod : "-");
 	ipam_ip_info_clear(&info);
 	return CTL_EXIT_OK;
 }
 
 static int ctl_ipam_show(struct ctl *c, struct store *s, bool show_blocks, bool show_borrowed)
 {
-	static const char *const header[] = {"GROUPING", "CIDR", "IPS TOTAL", "IPS IN USE",
-					     "IPS FREE", NULL};
+	static const char *const header[] = {"GROUPING",   "CIDR",     "IPS TOTAL",
+	                                     "IPS IN USE", "IPS FREE", NULL};
 	struct ipam_block_info *blocks = NULL;
 	struct ipam_pool *pools = NULL;
 	size_t np = 0, nb = 0, i, j, nrows = 0, r;
@@ -165,12 +165,12 @@ static int ctl_ipam_show(struct ctl *c, struct store *s, bool show_blocks, bool 
 			rows[nrows][0] = strdup("Block");
 			rows[nrows][1] = strdup(prefix_format(&blocks[j].cidr, buf, sizeof(buf)));
 			rows[nrows][2] = ctl_fmt("%d", (long double)blocks[j].total,
-						 (long double)blocks[j].total);
+			                         (long double)blocks[j].total);
 			rows[nrows][3] = ctl_fmt("%p", (long double)blocks[j].in_use,
-						 (long double)blocks[j].total);
-			rows[nrows][4] = ctl_fmt("%p",
-						 (long double)(blocks[j].total - blocks[j].in_use),
-						 (long double)blocks[j].total);
+			                         (long double)blocks[j].total);
+			rows[nrows][4] =
+			    ctl_fmt("%p", (long double)(blocks[j].total - blocks[j].in_use),
+			            (long double)blocks[j].total);
 			nrows++;
 		}
 	}
@@ -184,9 +184,9 @@ static int ctl_ipam_show(struct ctl *c, struct store *s, bool show_blocks, bool 
 		for (j = 0; j < nb; j++)
 			if (blocks[j].borrowed)
 				fprintf(c->out, "%-24s %-24s %llu\n",
-					prefix_format(&blocks[j].cidr, buf, sizeof(buf)),
-					blocks[j].affinity ? blocks[j].affinity : "(none)",
-					(unsigned long long)blocks[j].borrowed);
+				        prefix_format(&blocks[j].cidr, buf, sizeof(buf)),
+				        blocks[j].affinity ? blocks[j].affinity : "(none)",
+				        (unsigned long long)blocks[j].borrowed);
 	}
 	for (r = 0; r < nrows; r++) {
 		for (j = 0; j < 5; j++)
@@ -206,22 +206,22 @@ static int ctl_ipam_show_config(struct ctl *c, struct store *s)
 
 	if (ret < 0) {
 		fprintf(c->err, "tabbyctl: reading the IPAM configuration: %s\n",
-			store_strerror(ret));
+		        store_strerror(ret));
 		return CTL_EXIT_ERROR;
 	}
 	fprintf(c->out,
-		"+--------------------+-------+\n| PROPERTY           | VALUE |\n"
-		"+--------------------+-------+\n| StrictAffinity     | %-5s |\n"
-		"| MaxBlocksPerHost   | %-5u |\n| AutoAllocateBlocks | %-5s |\n"
-		"+--------------------+-------+\n",
-		cfg.strict_affinity ? "true" : "false", cfg.max_blocks_per_host,
-		cfg.auto_allocate_blocks ? "true" : "false");
+	        "+--------------------+-------+\n| PROPERTY           | VALUE |\n"
+	        "+--------------------+-------+\n| StrictAffinity     | %-5s |\n"
+	        "| MaxBlocksPerHost   | %-5u |\n| AutoAllocateBlocks | %-5s |\n"
+	        "+--------------------+-------+\n",
+	        cfg.strict_affinity ? "true" : "false", cfg.max_blocks_per_host,
+	        cfg.auto_allocate_blocks ? "true" : "false");
 	return CTL_EXIT_OK;
 }
 
 /* Names of the documents directly under prefix (workload endpoint ids, node names). */
-static int ctl_names_under(struct store *s, const char *prefix, bool nested, char ***out,
-			   size_t *n, struct store_list *keep)
+static int ctl_names_under(struct store *s, const char *prefix, bool nested, char ***out, size_t *n,
+                           struct store_list *keep)
 {
 	size_t i, cnt = 0;
 	int ret = store_list(s, prefix, keep);
@@ -267,7 +267,7 @@ static cJSON *ctl_alloc_json(const struct ipam_check_alloc *a)
 
 /* Workload endpoints whose addresses are not allocated to them. */
 static int ctl_check_endpoints(struct store *s, const struct store_list *wl, cJSON *report,
-			       size_t *count)
+                               size_t *count)
 {
 	cJSON *arr = cJSON_AddArrayToObject(report, "endpointsWithoutAllocations");
 	size_t i;
@@ -292,8 +292,8 @@ static int ctl_check_endpoints(struct store *s, const struct store_list *wl, cJS
 				cJSON_AddStringToObject(o, "endpoint", id);
 				cJSON_AddStringToObject(o, "ip", it->valuestring);
 				cJSON_AddStringToObject(o, "allocatedTo",
-							info.allocated && info.handle ? info.handle
-										      : "");
+				                        info.allocated && info.handle ? info.handle
+				                                                      : "");
 				cJSON_AddItemToArray(arr, o);
 				(*count)++;
 			}
@@ -315,11 +315,10 @@ static int ctl_ipam_check(struct ctl *c, struct store *s, const char *report_pat
 	int ret, rc = CTL_EXIT_ERROR;
 
 	if ((ret = ctl_names_under(s, STORE_KEY_PREFIX "workloads/", true, &handles, &nh, &wl)) <
-		    0 ||
-	    (ret = ctl_names_under(s, STORE_KEY_PREFIX "nodes/", false, &names, &nn, &nodes)) <
-		    0 ||
+	        0 ||
+	    (ret = ctl_names_under(s, STORE_KEY_PREFIX "nodes/", false, &names, &nn, &nodes)) < 0 ||
 	    (ret = ipam_check(s, (const char *const *)handles, nh, (const char *const *)names, nn,
-			      &r)) < 0) {
+	                      &r)) < 0) {
 		fprintf(c->err, "tabbyctl: ipam check: %s\n", store_strerror(ret));
 		goto out;
 	}
@@ -337,21 +336,22 @@ static int ctl_ipam_check(struct ctl *c, struct store *s, const char *report_pat
 		cJSON_AddItemToArray(arr, cJSON_CreateString(r.empty_handles[i]));
 	arr = cJSON_AddArrayToObject(report, "blocksAffineToMissingNodes");
 	for (i = 0; arr && i < r.n_orphan_blocks; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(prefix_format(&r.orphan_blocks[i], buf,
-									    sizeof(buf))));
+		cJSON_AddItemToArray(
+		    arr, cJSON_CreateString(prefix_format(&r.orphan_blocks[i], buf, sizeof(buf))));
 	arr = cJSON_AddArrayToObject(report, "danglingAffinities");
 	for (i = 0; arr && i < r.n_dangling_affinities; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(r.dangling_affinities[i]));
 	ctl_check_endpoints(s, &wl, report, &no_alloc);
 
 	fprintf(c->out, "Checking IPAM for inconsistencies...\n\n");
-	fprintf(c->out, "Found %zu IP pool block(s), %zu allocation(s), %zu handle(s), "
-			"%zu workload endpoint(s), %zu node(s).\n",
-		r.n_blocks, r.n_allocations, r.n_handles, nh, nn);
+	fprintf(c->out,
+	        "Found %zu IP pool block(s), %zu allocation(s), %zu handle(s), "
+	        "%zu workload endpoint(s), %zu node(s).\n",
+	        r.n_blocks, r.n_allocations, r.n_handles, nh, nn);
 	for (i = 0; i < r.n_leaked; i++)
 		fprintf(c->out, "  leaked: %s (handle %s, node %s): no workload endpoint\n",
-			addr_format(&r.leaked[i].addr, buf, sizeof(buf)), r.leaked[i].handle,
-			r.leaked[i].node ? r.leaked[i].node : "-");
+		        addr_format(&r.leaked[i].addr, buf, sizeof(buf)), r.leaked[i].handle,
+		        r.leaked[i].node ? r.leaked[i].node : "-");
 	fprintf(c->out, "Allocations without a workload endpoint (leaked): %zu\n", r.n_leaked);
 	fprintf(c->out, "Allocations not recorded in a handle: %zu\n", r.n_unrecorded);
 	fprintf(c->out, "Workload endpoints without their allocation: %zu\n", no_alloc);
@@ -360,7 +360,7 @@ static int ctl_ipam_check(struct ctl *c, struct store *s, const char *report_pat
 	fprintf(c->out, "Affinities without their block: %zu\n", r.n_dangling_affinities);
 	problems = ipam_check_problems(&r) + no_alloc;
 	fprintf(c->out, "\n%s: %zu problem(s) found.\n", problems ? "Check failed" : "Check passed",
-		problems);
+	        problems);
 	if (report_path) {
 		char *text = cJSON_Print(report);
 		FILE *f = fopen(report_path, "w");
@@ -397,7 +397,7 @@ static int ctl_ipam_release(struct ctl *c, struct store *s, const char *ip, cons
 		if (!addrs || addr_parse(ip, &addrs[0]) < 0) {
 			free(addrs);
 			return ctl_usage_error(c, NULL, "ipam release: \"%s\" is not an IP address",
-					       ip);
+			                       ip);
 		}
 		n = 1;
 	} else {
@@ -429,7 +429,8 @@ static int ctl_ipam_release(struct ctl *c, struct store *s, const char *ip, cons
 		{
 			const cJSON *ipj = cJSON_GetObjectItemCaseSensitive(it, "ip");
 
-			if (addrs && cJSON_IsString(ipj) && addr_parse(ipj->valuestring, &addrs[n]) == 0)
+			if (addrs && cJSON_IsString(ipj) &&
+			    addr_parse(ipj->valuestring, &addrs[n]) == 0)
 				n++;
 		}
 		cJSON_Delete(doc);
@@ -447,7 +448,7 @@ static int ctl_ipam_release(struct ctl *c, struct store *s, const char *ip, cons
 	}
 	ipam_free(ipam);
 	fprintf(c->out, "Released %u of %zu address(es)%s\n", released, n,
-		released < n ? " (the others were not allocated)" : "");
+	        released < n ? " (the others were not allocated)" : "");
 	rc = CTL_EXIT_OK;
 out:
 	free(addrs);
@@ -457,14 +458,14 @@ out:
 int ctl_cmd_ipam(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"ip", required_argument, NULL, 'i'},
-		{"show-blocks", no_argument, NULL, 'b'},
-		{"show-borrowed", no_argument, NULL, 'r'},
-		{"show-configuration", no_argument, NULL, 'C'},
-		{"output", required_argument, NULL, 'o'},
-		{"from-report", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"ip", required_argument, NULL, 'i'},
+	    {"show-blocks", no_argument, NULL, 'b'},
+	    {"show-borrowed", no_argument, NULL, 'r'},
+	    {"show-configuration", no_argument, NULL, 'C'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"from-report", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *sub, *ip = NULL, *out = NULL, *from = NULL;
 	bool blocks = false, borrowed = false, config = false;
@@ -507,7 +508,7 @@ int ctl_cmd_ipam(struct ctl *c, int argc, char **argv)
 	}
 	if (optind < argc - 1)
 		return ctl_usage_error(c, ipam_usage, "ipam %s: unexpected argument \"%s\"", sub,
-				       argv[optind + 1]);
+		                       argv[optind + 1]);
 	if (strcmp(sub, "show") == 0) {
 		if (out || from)
 			return ctl_usage_error(c, ipam_usage, "ipam show: unexpected option");
@@ -529,7 +530,7 @@ int ctl_cmd_ipam(struct ctl *c, int argc, char **argv)
 	if (strcmp(sub, "release") == 0) {
 		if (!ip == !from)
 			return ctl_usage_error(c, ipam_usage,
-					       "ipam release: give --ip IP or --from-report FILE");
+			                       "ipam release: give --ip IP or --from-report FILE");
 		if (ctl_store(c, &s) < 0)
 			return CTL_EXIT_ERROR;
 		return ctl_ipam_release(c, s, ip, from);

@@ -52,12 +52,15 @@ struct ctl_field {
 	const char *name;
 	enum ctl_type type;
 	enum ctl_support support;
-	int64_t min, max;		   /* CT_INT */
-	const char *const *values;	   /* CT_STRING: allowed values, or NULL */
+	int64_t min, max;                 /* CT_INT */
+	const char *const *values;        /* CT_STRING: allowed values, or NULL */
 	const struct ctl_field *children; /* CT_OBJECT, CT_LIST */
 };
 
-#define F_END {NULL, 0, 0, 0, 0, NULL, NULL}
+#define F_END                                                                                      \
+	{                                                                                          \
+		NULL, 0, 0, 0, 0, NULL, NULL                                                       \
+	}
 
 struct ctl_check {
 	char *path;
@@ -69,7 +72,7 @@ struct ctl_check {
 };
 
 static int ctl_fail(struct ctl_check *ck, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int ctl_fail(struct ctl_check *ck, const char *path, const char *fmt, ...)
 {
@@ -167,15 +170,14 @@ static bool ctl_peer_addr_valid(const char *s)
 		buf[colon - s] = '\0';
 	}
 	port = strtoul(colon + 1, &end, 10);
-	return addr_parse(buf, &a) == 0 && *end == '\0' && colon[1] && port >= 1 &&
-	       port <= 65535;
+	return addr_parse(buf, &a) == 0 && *end == '\0' && colon[1] && port >= 1 && port <= 65535;
 }
 
 static int ctl_check_fields(struct ctl_check *ck, const cJSON *obj, const char *path,
-			    const struct ctl_field *fields);
+                            const struct ctl_field *fields);
 
 static int ctl_check_value(struct ctl_check *ck, const cJSON *v, const char *path,
-			   const struct ctl_field *f)
+                           const struct ctl_field *f)
 {
 	struct prefix p;
 	struct addr a;
@@ -194,7 +196,7 @@ static int ctl_check_value(struct ctl_check *ck, const cJSON *v, const char *pat
 				if (strcmp(f->values[i], v->valuestring) == 0)
 					return 0;
 			return ctl_fail(ck, path, "\"%s\" is not one of the allowed values",
-					v->valuestring);
+			                v->valuestring);
 		}
 		return 0;
 	case CT_BOOL:
@@ -203,32 +205,32 @@ static int ctl_check_value(struct ctl_check *ck, const cJSON *v, const char *pat
 		if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
 			return ctl_fail(ck, path, "expected an integer");
 		if (v->valuedouble < (double)f->min || v->valuedouble > (double)f->max)
-			return ctl_fail(ck, path, "%.0f is out of range %lld..%lld",
-					v->valuedouble, (long long)f->min, (long long)f->max);
+			return ctl_fail(ck, path, "%.0f is out of range %lld..%lld", v->valuedouble,
+			                (long long)f->min, (long long)f->max);
 		return 0;
 	case CT_ASN:
 		return ctl_asn_parse(v, &asn) == 0
-			       ? 0
-			       : ctl_fail(ck, path, "not an AS number (1..4294967295 or asdot)");
+		           ? 0
+		           : ctl_fail(ck, path, "not an AS number (1..4294967295 or asdot)");
 	case CT_CIDR:
 		if (!cJSON_IsString(v) || prefix_parse(v->valuestring, &p, true) < 0)
 			return ctl_fail(ck, path, "\"%s\" is not a valid CIDR",
-					cJSON_IsString(v) ? v->valuestring : "");
+			                cJSON_IsString(v) ? v->valuestring : "");
 		return 0;
 	case CT_ADDR:
 		if (!cJSON_IsString(v) || addr_parse(v->valuestring, &a) < 0)
 			return ctl_fail(ck, path, "\"%s\" is not a valid IP address",
-					cJSON_IsString(v) ? v->valuestring : "");
+			                cJSON_IsString(v) ? v->valuestring : "");
 		return 0;
 	case CT_IFADDR:
 		if (!cJSON_IsString(v) || prefix_parse(v->valuestring, &p, false) < 0)
 			return ctl_fail(ck, path, "\"%s\" is not a valid address[/length]",
-					cJSON_IsString(v) ? v->valuestring : "");
+			                cJSON_IsString(v) ? v->valuestring : "");
 		return 0;
 	case CT_PEERADDR:
 		if (!cJSON_IsString(v) || !ctl_peer_addr_valid(v->valuestring))
 			return ctl_fail(ck, path, "\"%s\" is not an IP address (or IP:port)",
-					cJSON_IsString(v) ? v->valuestring : "");
+			                cJSON_IsString(v) ? v->valuestring : "");
 		return 0;
 	case CT_DURATION:
 		if (!cJSON_IsString(v) || !ctl_duration_valid(v->valuestring))
@@ -256,14 +258,15 @@ static int ctl_check_value(struct ctl_check *ck, const cJSON *v, const char *pat
 	case CT_STRINGS:
 	case CT_MAP:
 		if (f->type == CT_STRINGS ? !cJSON_IsArray(v) : !cJSON_IsObject(v))
-			return ctl_fail(ck, path, f->type == CT_STRINGS ? "expected a list"
-									: "expected a mapping");
+			return ctl_fail(ck, path,
+			                f->type == CT_STRINGS ? "expected a list"
+			                                      : "expected a mapping");
 		i = 0;
 		cJSON_ArrayForEach(it, v)
 		{
 			int len = f->type == CT_STRINGS
-					  ? snprintf(sub, sizeof(sub), "%s[%zu]", path, i++)
-					  : snprintf(sub, sizeof(sub), "%s.%s", path, it->string);
+			              ? snprintf(sub, sizeof(sub), "%s[%zu]", path, i++)
+			              : snprintf(sub, sizeof(sub), "%s.%s", path, it->string);
 
 			if (len >= (int)sizeof(sub))
 				return ctl_fail(ck, path, "nested too deeply");
@@ -278,7 +281,7 @@ static int ctl_check_value(struct ctl_check *ck, const cJSON *v, const char *pat
 }
 
 static int ctl_check_fields(struct ctl_check *ck, const cJSON *obj, const char *path,
-			    const struct ctl_field *fields)
+                            const struct ctl_field *fields)
 {
 	const struct ctl_field *f;
 	const cJSON *it;
@@ -309,14 +312,14 @@ static int ctl_check_fields(struct ctl_check *ck, const cJSON *obj, const char *
 /* ---- metadata ---- */
 
 static const struct ctl_field ctl_metadata_fields[] = {
-	{"name", CT_STRING, CS_YES, 0, 0, NULL, NULL},
-	{"labels", CT_MAP, CS_YES, 0, 0, NULL, NULL},
-	{"annotations", CT_MAP, CS_YES, 0, 0, NULL, NULL},
-	{"resourceVersion", CT_ANY, CS_YES, 0, 0, NULL, NULL},
-	{"uid", CT_ANY, CS_YES, 0, 0, NULL, NULL},
-	{"creationTimestamp", CT_ANY, CS_YES, 0, 0, NULL, NULL},
-	{"generation", CT_ANY, CS_YES, 0, 0, NULL, NULL},
-	F_END,
+    {"name", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    {"labels", CT_MAP, CS_YES, 0, 0, NULL, NULL},
+    {"annotations", CT_MAP, CS_YES, 0, 0, NULL, NULL},
+    {"resourceVersion", CT_ANY, CS_YES, 0, 0, NULL, NULL},
+    {"uid", CT_ANY, CS_YES, 0, 0, NULL, NULL},
+    {"creationTimestamp", CT_ANY, CS_YES, 0, 0, NULL, NULL},
+    {"generation", CT_ANY, CS_YES, 0, 0, NULL, NULL},
+    F_END,
 };
 
 /* ---- IPPool ---- */
@@ -326,19 +329,19 @@ static const char *const ctl_allowed_uses[] = {"Workload", "Tunnel", "LoadBalanc
 static const char *const ctl_assignment_modes[] = {"Automatic", "Manual", NULL};
 
 static const struct ctl_field ctl_ippool_fields[] = {
-	{"cidr", CT_CIDR, CS_YES, 0, 0, NULL, NULL},
-	{"blockSize", CT_INT, CS_YES, 1, 128, NULL, NULL},
-	{"natOutgoing", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
-	{"disabled", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
-	{"nodeSelector", CT_STRING, CS_YES, 0, 0, NULL, NULL},
-	{"ipipMode", CT_STRING, CS_YES, 0, 0, ctl_overlay_modes, NULL},
-	{"vxlanMode", CT_STRING, CS_YES, 0, 0, ctl_overlay_modes, NULL},
-	{"disableBGPExport", CT_BOOL, CS_WARN, 0, 0, NULL, NULL},
-	{"allowedUses", CT_STRINGS, CS_YES, 0, 0, NULL, NULL},
-	{"assignmentMode", CT_STRING, CS_YES, 0, 0, ctl_assignment_modes, NULL},
-	{"ipip", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	{"nat-outgoing", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	F_END,
+    {"cidr", CT_CIDR, CS_YES, 0, 0, NULL, NULL},
+    {"blockSize", CT_INT, CS_YES, 1, 128, NULL, NULL},
+    {"natOutgoing", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
+    {"disabled", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
+    {"nodeSelector", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    {"ipipMode", CT_STRING, CS_YES, 0, 0, ctl_overlay_modes, NULL},
+    {"vxlanMode", CT_STRING, CS_YES, 0, 0, ctl_overlay_modes, NULL},
+    {"disableBGPExport", CT_BOOL, CS_WARN, 0, 0, NULL, NULL},
+    {"allowedUses", CT_STRINGS, CS_YES, 0, 0, NULL, NULL},
+    {"assignmentMode", CT_STRING, CS_YES, 0, 0, ctl_assignment_modes, NULL},
+    {"ipip", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    {"nat-outgoing", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    F_END,
 };
 
 static int ctl_ippool_extra(struct ctl_check *ck, cJSON *doc)
@@ -363,8 +366,8 @@ static int ctl_ippool_extra(struct ctl_check *ck, cJSON *doc)
 		if (cJSON_IsString(m) && strcmp(m->valuestring, "Never") != 0 && ck->warn) {
 			snprintf(path, sizeof(path), "spec.%s", overlays[i]);
 			ck->warn(ck->arg, path,
-				 "Tabby has no overlay and routes pod traffic natively (as with "
-				 "\"Never\"): ignored");
+			         "Tabby has no overlay and routes pod traffic natively (as with "
+			         "\"Never\"): ignored");
 		}
 	}
 	uses = cJSON_GetObjectItemCaseSensitive(spec, "allowedUses");
@@ -375,27 +378,29 @@ static int ctl_ippool_extra(struct ctl_check *ck, cJSON *doc)
 		cJSON_ArrayForEach(u, uses)
 		{
 			if (!cJSON_IsString(u))
-				return ctl_fail(ck, "spec.allowedUses", "expected a list of strings");
+				return ctl_fail(ck, "spec.allowedUses",
+				                "expected a list of strings");
 			for (i = 0; ctl_allowed_uses[i]; i++)
 				if (strcmp(u->valuestring, ctl_allowed_uses[i]) == 0)
 					break;
 			if (!ctl_allowed_uses[i])
 				return ctl_fail(ck, "spec.allowedUses",
-						"\"%s\" is not Workload, Tunnel or LoadBalancer",
-						u->valuestring);
+				                "\"%s\" is not Workload, Tunnel or LoadBalancer",
+				                u->valuestring);
 			workload |= strcmp(u->valuestring, "Workload") == 0;
 		}
 		/* Tabby would hand its addresses to pods anyway: refuse, do not mislead. */
 		if (!workload)
 			return ctl_fail(ck, "spec.allowedUses",
-					"a pool without \"Workload\" cannot be honoured: Tabby "
-					"assigns every enabled pool to pods");
+			                "a pool without \"Workload\" cannot be honoured: Tabby "
+			                "assigns every enabled pool to pods");
 	}
 	mode = cJSON_GetObjectItemCaseSensitive(spec, "assignmentMode");
 	if (cJSON_IsString(mode) && strcmp(mode->valuestring, "Manual") == 0)
-		return ctl_fail(ck, "spec.assignmentMode",
-				"\"Manual\" cannot be honoured: Tabby assigns from every enabled "
-				"pool automatically (use disabled: true to keep a pool out of use)");
+		return ctl_fail(
+		    ck, "spec.assignmentMode",
+		    "\"Manual\" cannot be honoured: Tabby assigns from every enabled "
+		    "pool automatically (use disabled: true to keep a pool out of use)");
 	if (!cJSON_GetObjectItemCaseSensitive(spec, "cidr"))
 		return ctl_fail(ck, "spec.cidr", "missing");
 	printed = cJSON_PrintUnformatted(doc);
@@ -419,83 +424,83 @@ static int ctl_ippool_extra(struct ctl_check *ck, cJSON *doc)
 /* ---- IPAMConfiguration ---- */
 
 static const struct ctl_field ctl_ipamconfig_fields[] = {
-	{"strictAffinity", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
-	{"maxBlocksPerHost", CT_INT, CS_YES, 0, 1000000, NULL, NULL},
-	{"autoAllocateBlocks", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
-	F_END,
+    {"strictAffinity", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
+    {"maxBlocksPerHost", CT_INT, CS_YES, 0, 1000000, NULL, NULL},
+    {"autoAllocateBlocks", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
+    F_END,
 };
 
 /* ---- BGPConfiguration ---- */
 
 static const struct ctl_field ctl_cidr_item_fields[] = {
-	{"cidr", CT_CIDR, CS_YES, 0, 0, NULL, NULL},
-	F_END,
+    {"cidr", CT_CIDR, CS_YES, 0, 0, NULL, NULL},
+    F_END,
 };
 static const struct ctl_field ctl_community_fields[] = {
-	{"name", CT_STRING, CS_YES, 0, 0, NULL, NULL},
-	{"value", CT_STRING, CS_YES, 0, 0, NULL, NULL},
-	F_END,
+    {"name", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    {"value", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    F_END,
 };
 static const struct ctl_field ctl_prefix_adv_fields[] = {
-	{"cidr", CT_CIDR, CS_YES, 0, 0, NULL, NULL},
-	{"communities", CT_STRINGS, CS_YES, 0, 0, NULL, NULL},
-	F_END,
+    {"cidr", CT_CIDR, CS_YES, 0, 0, NULL, NULL},
+    {"communities", CT_STRINGS, CS_YES, 0, 0, NULL, NULL},
+    F_END,
 };
-static const char *const ctl_log_severities[] = {"Trace", "Debug", "Info", "Warning", "Error",
-						 "Fatal", NULL};
+static const char *const ctl_log_severities[] = {"Trace", "Debug", "Info", "Warning",
+                                                 "Error", "Fatal", NULL};
 
 static const struct ctl_field ctl_bgpconfig_fields[] = {
-	{"asNumber", CT_ASN, CS_YES, 0, 0, NULL, NULL},
-	{"nodeToNodeMeshEnabled", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
-	{"listenPort", CT_INT, CS_YES, 1, 65535, NULL, NULL},
-	{"serviceClusterIPs", CT_LIST, CS_YES, 0, 0, NULL, ctl_cidr_item_fields},
-	{"serviceExternalIPs", CT_LIST, CS_YES, 0, 0, NULL, ctl_cidr_item_fields},
-	{"serviceLoadBalancerIPs", CT_LIST, CS_YES, 0, 0, NULL, ctl_cidr_item_fields},
-	{"communities", CT_LIST, CS_YES, 0, 0, NULL, ctl_community_fields},
-	{"prefixAdvertisements", CT_LIST, CS_YES, 0, 0, NULL, ctl_prefix_adv_fields},
-	{"logSeverityScreen", CT_STRING, CS_WARN, 0, 0, ctl_log_severities, NULL},
-	{"nodeMeshPassword", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	{"nodeMeshMaxRestartTime", CT_DURATION, CS_WARN, 0, 0, NULL, NULL},
-	{"bindMode", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	{"ignoredInterfaces", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	{"localWorkloadPeeringIPV4", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	{"localWorkloadPeeringIPV6", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	{"programClusterRoutes", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	F_END,
+    {"asNumber", CT_ASN, CS_YES, 0, 0, NULL, NULL},
+    {"nodeToNodeMeshEnabled", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
+    {"listenPort", CT_INT, CS_YES, 1, 65535, NULL, NULL},
+    {"serviceClusterIPs", CT_LIST, CS_YES, 0, 0, NULL, ctl_cidr_item_fields},
+    {"serviceExternalIPs", CT_LIST, CS_YES, 0, 0, NULL, ctl_cidr_item_fields},
+    {"serviceLoadBalancerIPs", CT_LIST, CS_YES, 0, 0, NULL, ctl_cidr_item_fields},
+    {"communities", CT_LIST, CS_YES, 0, 0, NULL, ctl_community_fields},
+    {"prefixAdvertisements", CT_LIST, CS_YES, 0, 0, NULL, ctl_prefix_adv_fields},
+    {"logSeverityScreen", CT_STRING, CS_WARN, 0, 0, ctl_log_severities, NULL},
+    {"nodeMeshPassword", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    {"nodeMeshMaxRestartTime", CT_DURATION, CS_WARN, 0, 0, NULL, NULL},
+    {"bindMode", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    {"ignoredInterfaces", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    {"localWorkloadPeeringIPV4", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    {"localWorkloadPeeringIPV6", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    {"programClusterRoutes", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    F_END,
 };
 
 /* ---- BGPPeer ---- */
 
 static const char *const ctl_source_address[] = {"UseNodeIP", "None", NULL};
 static const struct ctl_field ctl_secret_ref_fields[] = {
-	{"name", CT_STRING, CS_YES, 0, 0, NULL, NULL},
-	{"key", CT_STRING, CS_YES, 0, 0, NULL, NULL},
-	F_END,
+    {"name", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    {"key", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    F_END,
 };
 static const struct ctl_field ctl_password_fields[] = {
-	{"secretKeyRef", CT_OBJECT, CS_WARN, 0, 0, NULL, ctl_secret_ref_fields},
-	F_END,
+    {"secretKeyRef", CT_OBJECT, CS_WARN, 0, 0, NULL, ctl_secret_ref_fields},
+    F_END,
 };
 
 static const struct ctl_field ctl_bgppeer_fields[] = {
-	{"node", CT_STRING, CS_YES, 0, 0, NULL, NULL},
-	{"nodeSelector", CT_STRING, CS_YES, 0, 0, NULL, NULL},
-	{"peerIP", CT_PEERADDR, CS_YES, 0, 0, NULL, NULL},
-	{"peerSelector", CT_STRING, CS_YES, 0, 0, NULL, NULL},
-	{"asNumber", CT_ASN, CS_YES, 0, 0, NULL, NULL},
-	{"password", CT_OBJECT, CS_YES, 0, 0, NULL, ctl_password_fields},
-	{"sourceAddress", CT_STRING, CS_YES, 0, 0, ctl_source_address, NULL},
-	{"keepOriginalNextHop", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
-	{"maxRestartTime", CT_DURATION, CS_YES, 0, 0, NULL, NULL},
-	{"ttlSecurity", CT_INT, CS_YES, 0, 255, NULL, NULL},
-	{"keepaliveTime", CT_DURATION, CS_WARN, 0, 0, NULL, NULL},
-	{"numAllowedLocalASNumbers", CT_INT, CS_WARN, 0, 10, NULL, NULL},
-	{"filters", CT_STRINGS, CS_WARN, 0, 0, NULL, NULL},
-	{"reachableBy", CT_ADDR, CS_WARN, 0, 0, NULL, NULL},
-	{"localASNumber", CT_ASN, CS_WARN, 0, 0, NULL, NULL},
-	{"localWorkloadSelector", CT_STRING, CS_WARN, 0, 0, NULL, NULL},
-	{"nextHopMode", CT_STRING, CS_WARN, 0, 0, NULL, NULL},
-	F_END,
+    {"node", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    {"nodeSelector", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    {"peerIP", CT_PEERADDR, CS_YES, 0, 0, NULL, NULL},
+    {"peerSelector", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    {"asNumber", CT_ASN, CS_YES, 0, 0, NULL, NULL},
+    {"password", CT_OBJECT, CS_YES, 0, 0, NULL, ctl_password_fields},
+    {"sourceAddress", CT_STRING, CS_YES, 0, 0, ctl_source_address, NULL},
+    {"keepOriginalNextHop", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
+    {"maxRestartTime", CT_DURATION, CS_YES, 0, 0, NULL, NULL},
+    {"ttlSecurity", CT_INT, CS_YES, 0, 255, NULL, NULL},
+    {"keepaliveTime", CT_DURATION, CS_WARN, 0, 0, NULL, NULL},
+    {"numAllowedLocalASNumbers", CT_INT, CS_WARN, 0, 10, NULL, NULL},
+    {"filters", CT_STRINGS, CS_WARN, 0, 0, NULL, NULL},
+    {"reachableBy", CT_ADDR, CS_WARN, 0, 0, NULL, NULL},
+    {"localASNumber", CT_ASN, CS_WARN, 0, 0, NULL, NULL},
+    {"localWorkloadSelector", CT_STRING, CS_WARN, 0, 0, NULL, NULL},
+    {"nextHopMode", CT_STRING, CS_WARN, 0, 0, NULL, NULL},
+    F_END,
 };
 
 static int ctl_bgppeer_extra(struct ctl_check *ck, cJSON *doc)
@@ -506,8 +511,8 @@ static int ctl_bgppeer_extra(struct ctl_check *ck, cJSON *doc)
 
 	if (has_ip == has_sel)
 		return ctl_fail(ck, has_ip ? "spec.peerSelector" : "spec.peerIP",
-				has_ip ? "peerIP and peerSelector exclusive: give one"
-				       : "missing (give peerIP or peerSelector)");
+		                has_ip ? "peerIP and peerSelector exclusive: give one"
+		                       : "missing (give peerIP or peerSelector)");
 	if (has_ip && !cJSON_GetObjectItemCaseSensitive(spec, "asNumber"))
 		return ctl_fail(ck, "spec.asNumber", "missing (required with peerIP)");
 	if (cJSON_GetObjectItemCaseSensitive(spec, "node") &&
@@ -519,27 +524,27 @@ static int ctl_bgppeer_extra(struct ctl_check *ck, cJSON *doc)
 /* ---- Node ---- */
 
 static const struct ctl_field ctl_node_bgp_fields[] = {
-	{"asNumber", CT_ASN, CS_YES, 0, 0, NULL, NULL},
-	{"ipv4Address", CT_IFADDR, CS_YES, 0, 0, NULL, NULL},
-	{"ipv6Address", CT_IFADDR, CS_YES, 0, 0, NULL, NULL},
-	{"routeReflectorClusterID", CT_ADDR, CS_YES, 0, 0, NULL, NULL},
-	{"ipv4IPIPTunnelAddr", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	F_END,
+    {"asNumber", CT_ASN, CS_YES, 0, 0, NULL, NULL},
+    {"ipv4Address", CT_IFADDR, CS_YES, 0, 0, NULL, NULL},
+    {"ipv6Address", CT_IFADDR, CS_YES, 0, 0, NULL, NULL},
+    {"routeReflectorClusterID", CT_ADDR, CS_YES, 0, 0, NULL, NULL},
+    {"ipv4IPIPTunnelAddr", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    F_END,
 };
 static const struct ctl_field ctl_node_addr_fields[] = {
-	{"address", CT_IFADDR, CS_YES, 0, 0, NULL, NULL},
-	{"type", CT_STRING, CS_YES, 0, 0, NULL, NULL},
-	F_END,
+    {"address", CT_IFADDR, CS_YES, 0, 0, NULL, NULL},
+    {"type", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    F_END,
 };
 static const struct ctl_field ctl_node_fields[] = {
-	{"bgp", CT_OBJECT, CS_YES, 0, 0, NULL, ctl_node_bgp_fields},
-	{"addresses", CT_LIST, CS_YES, 0, 0, NULL, ctl_node_addr_fields},
-	{"orchRefs", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	{"ipv4VXLANTunnelAddr", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	{"ipv6VXLANTunnelAddr", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	{"vxlanTunnelMACAddr", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	{"wireguard", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
-	F_END,
+    {"bgp", CT_OBJECT, CS_YES, 0, 0, NULL, ctl_node_bgp_fields},
+    {"addresses", CT_LIST, CS_YES, 0, 0, NULL, ctl_node_addr_fields},
+    {"orchRefs", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    {"ipv4VXLANTunnelAddr", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    {"ipv6VXLANTunnelAddr", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    {"vxlanTunnelMACAddr", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    {"wireguard", CT_ANY, CS_WARN, 0, 0, NULL, NULL},
+    F_END,
 };
 
 /* ---- the registry ---- */
@@ -573,9 +578,9 @@ static int ctl_validate_common(const struct ctl_kind_impl *ki, cJSON *doc, struc
 	return ki->extra ? ki->extra(ck, doc) : 0;
 }
 
-#define CTL_VALIDATOR(fn, impl)                                                                   \
+#define CTL_VALIDATOR(fn, impl)                                                                    \
 	static int fn(cJSON *doc, char *path, size_t pathlen, char *msg, size_t msglen,            \
-		      void (*warn)(void *, const char *, const char *), void *arg)                 \
+	              void (*warn)(void *, const char *, const char *), void *arg)                 \
 	{                                                                                          \
 		struct ctl_check ck = {path, pathlen, msg, msglen, warn, arg};                     \
 		return ctl_validate_common(&(impl), doc, &ck);                                     \
@@ -616,7 +621,7 @@ static const char *ctl_str(const cJSON *doc, const char *a, const char *b, const
 
 /* Any scalar at doc.a.b[.c] as text, "" when absent. */
 static char *ctl_cell(const cJSON *doc, const char *a, const char *b, const char *c,
-		      const char *dflt)
+                      const char *dflt)
 {
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(doc, a);
 	char buf[64];
@@ -680,8 +685,8 @@ static void ctl_row_bgppeer(const cJSON *d, bool wide, char **cells, size_t n)
 	cells[i++] = ctl_cell(d, "metadata", "name", NULL, "");
 	cells[i++] = ctl_cell(d, "spec", "peerIP", NULL, "");
 	cells[i++] = ctl_str(d, "spec", "node", NULL)
-			     ? ctl_cell(d, "spec", "node", NULL, "")
-			     : ctl_cell(d, "spec", "nodeSelector", NULL, "(global)");
+	                 ? ctl_cell(d, "spec", "node", NULL, "")
+	                 : ctl_cell(d, "spec", "nodeSelector", NULL, "(global)");
 	cells[i++] = ctl_cell(d, "spec", "asNumber", NULL, "");
 	if (wide)
 		cells[i++] = ctl_cell(d, "spec", "peerSelector", NULL, "");
@@ -701,27 +706,27 @@ static void ctl_row_node(const cJSON *d, bool wide, char **cells, size_t n)
 
 static const char *const ippool_aliases[] = {"ippool", "ippools", "ipp", "pool", "pools", NULL};
 static const char *const ipamconfig_aliases[] = {"ipamconfiguration", "ipamconfigurations",
-						 "ipamconfig", "ipamconfigs", NULL};
+                                                 "ipamconfig", "ipamconfigs", NULL};
 static const char *const bgpconfig_aliases[] = {"bgpconfiguration", "bgpconfigurations",
-						"bgpconfig", "bgpconfigs", NULL};
+                                                "bgpconfig", "bgpconfigs", NULL};
 static const char *const bgppeer_aliases[] = {"bgppeer", "bgppeers", "bgpp", "bgpps", NULL};
 static const char *const node_aliases[] = {"node", "nodes", "no", NULL};
 
 static const char *const ippool_cols[] = {"NAME", "CIDR", "SELECTOR", NULL};
-static const char *const ippool_wide[] = {"NAME",     "CIDR",		"NAT",
-					  "IPIPMODE", "VXLANMODE",	"DISABLED",
-					  "DISABLEBGPEXPORT", "SELECTOR", NULL};
+static const char *const ippool_wide[] = {
+    "NAME",     "CIDR", "NAT", "IPIPMODE", "VXLANMODE", "DISABLED", "DISABLEBGPEXPORT",
+    "SELECTOR", NULL};
 static const char *const ipamconfig_cols[] = {"NAME", "STRICTAFFINITY", "MAXBLOCKSPERHOST",
-					      "AUTOALLOCATEBLOCKS", NULL};
+                                              "AUTOALLOCATEBLOCKS", NULL};
 static const char *const bgpconfig_cols[] = {"NAME", "LOGSEVERITY", "MESHENABLED", "ASNUMBER",
-					     NULL};
+                                             NULL};
 static const char *const bgppeer_cols[] = {"NAME", "PEERIP", "NODE", "ASN", NULL};
 static const char *const bgppeer_wide[] = {"NAME", "PEERIP", "NODE", "ASN", "PEERSELECTOR", NULL};
 static const char *const node_cols[] = {"NAME", NULL};
 static const char *const node_wide[] = {"NAME", "ASN", "IPV4", "IPV6", NULL};
 
 static const struct ctl_kind_impl ctl_ippool_impl, ctl_ipamconfig_impl, ctl_bgpconfig_impl,
-	ctl_bgppeer_impl, ctl_node_impl;
+    ctl_bgppeer_impl, ctl_node_impl;
 CTL_VALIDATOR(ctl_validate_ippool, ctl_ippool_impl)
 CTL_VALIDATOR(ctl_validate_ipamconfig, ctl_ipamconfig_impl)
 CTL_VALIDATOR(ctl_validate_bgpconfig, ctl_bgpconfig_impl)
@@ -729,31 +734,39 @@ CTL_VALIDATOR(ctl_validate_bgppeer, ctl_bgppeer_impl)
 CTL_VALIDATOR(ctl_validate_node, ctl_node_impl)
 
 static const struct ctl_kind_impl ctl_ippool_impl = {
-	{"IPPool", ippool_aliases, false, ctl_key_ippool, STORE_KEY_PREFIX "ippools/",
-	 ctl_validate_ippool, ippool_cols, ippool_wide, ctl_row_ippool},
-	ctl_ippool_fields, true, ctl_ippool_extra};
+    {"IPPool", ippool_aliases, false, ctl_key_ippool, STORE_KEY_PREFIX "ippools/",
+     ctl_validate_ippool, ippool_cols, ippool_wide, ctl_row_ippool},
+    ctl_ippool_fields,
+    true,
+    ctl_ippool_extra};
 static const struct ctl_kind_impl ctl_ipamconfig_impl = {
-	{"IPAMConfiguration", ipamconfig_aliases, true, ctl_key_ipamconfig,
-	 STORE_KEY_PREFIX "ipam/config", ctl_validate_ipamconfig, ipamconfig_cols, ipamconfig_cols,
-	 ctl_row_ipamconfig},
-	ctl_ipamconfig_fields, false, NULL};
+    {"IPAMConfiguration", ipamconfig_aliases, true, ctl_key_ipamconfig,
+     STORE_KEY_PREFIX "ipam/config", ctl_validate_ipamconfig, ipamconfig_cols, ipamconfig_cols,
+     ctl_row_ipamconfig},
+    ctl_ipamconfig_fields,
+    false,
+    NULL};
 static const struct ctl_kind_impl ctl_bgpconfig_impl = {
-	{"BGPConfiguration", bgpconfig_aliases, false, ctl_key_bgpconfig,
-	 STORE_KEY_PREFIX "bgpconfig/", ctl_validate_bgpconfig, bgpconfig_cols, bgpconfig_cols,
-	 ctl_row_bgpconfig},
-	ctl_bgpconfig_fields, false, NULL};
+    {"BGPConfiguration", bgpconfig_aliases, false, ctl_key_bgpconfig, STORE_KEY_PREFIX "bgpconfig/",
+     ctl_validate_bgpconfig, bgpconfig_cols, bgpconfig_cols, ctl_row_bgpconfig},
+    ctl_bgpconfig_fields,
+    false,
+    NULL};
 static const struct ctl_kind_impl ctl_bgppeer_impl = {
-	{"BGPPeer", bgppeer_aliases, false, ctl_key_bgppeer, STORE_KEY_PREFIX "bgppeers/",
-	 ctl_validate_bgppeer, bgppeer_cols, bgppeer_wide, ctl_row_bgppeer},
-	ctl_bgppeer_fields, true, ctl_bgppeer_extra};
-static const struct ctl_kind_impl ctl_node_impl = {
-	{"Node", node_aliases, false, ctl_key_node, STORE_KEY_PREFIX "nodes/", ctl_validate_node,
-	 node_cols, node_wide, ctl_row_node},
-	ctl_node_fields, false, NULL};
+    {"BGPPeer", bgppeer_aliases, false, ctl_key_bgppeer, STORE_KEY_PREFIX "bgppeers/",
+     ctl_validate_bgppeer, bgppeer_cols, bgppeer_wide, ctl_row_bgppeer},
+    ctl_bgppeer_fields,
+    true,
+    ctl_bgppeer_extra};
+static const struct ctl_kind_impl ctl_node_impl = {{"Node", node_aliases, false, ctl_key_node,
+                                                    STORE_KEY_PREFIX "nodes/", ctl_validate_node,
+                                                    node_cols, node_wide, ctl_row_node},
+                                                   ctl_node_fields,
+                                                   false,
+                                                   NULL};
 
 static const struct ctl_kind_impl *const ctl_kinds[] = {
-	&ctl_ippool_impl, &ctl_ipamconfig_impl, &ctl_bgpconfig_impl, &ctl_bgppeer_impl,
-	&ctl_node_impl,
+    &ctl_ippool_impl, &ctl_ipamconfig_impl, &ctl_bgpconfig_impl, &ctl_bgppeer_impl, &ctl_node_impl,
 };
 
 const struct ctl_kind *ctl_kind_find(const char *name)
@@ -777,8 +790,8 @@ const char *ctl_kind_names(void)
 	return "IPPool, IPAMConfiguration, BGPConfiguration, BGPPeer, Node";
 }
 
-int ctl_pools_check_overlap(struct store *s, cJSON *const *pools, size_t n, size_t *bad,
-			    char *msg, size_t msglen)
+int ctl_pools_check_overlap(struct store *s, cJSON *const *pools, size_t n, size_t *bad, char *msg,
+                            size_t msglen)
 {
 	struct ipam_pool *stored = NULL;
 	struct prefix *cidrs;
@@ -810,10 +823,11 @@ int ctl_pools_check_overlap(struct store *s, cJSON *const *pools, size_t n, size
 		for (j = 0; j < i; j++) {
 			if (prefix_overlaps(&cidrs[i], &cidrs[j])) {
 				*bad = i;
-				snprintf(msg, msglen, "%s overlaps %s of IPPool %s in the same input",
-					 prefix_format(&cidrs[i], a, sizeof(a)),
-					 prefix_format(&cidrs[j], b, sizeof(b)),
-					 ctl_str(pools[j], "metadata", "name", NULL));
+				snprintf(msg, msglen,
+				         "%s overlaps %s of IPPool %s in the same input",
+				         prefix_format(&cidrs[i], a, sizeof(a)),
+				         prefix_format(&cidrs[j], b, sizeof(b)),
+				         ctl_str(pools[j], "metadata", "name", NULL));
 				ret = -EINVAL;
 				goto out;
 			}
@@ -823,11 +837,10 @@ int ctl_pools_check_overlap(struct store *s, cJSON *const *pools, size_t n, size
 				continue; /* replaced by this apply */
 			if (prefix_overlaps(&cidrs[i], &stored[j].cidr)) {
 				*bad = i;
-				snprintf(msg, msglen,
-					 "%s overlaps %s of the existing IPPool %s",
-					 prefix_format(&cidrs[i], a, sizeof(a)),
-					 prefix_format(&stored[j].cidr, b, sizeof(b)),
-					 stored[j].name);
+				snprintf(msg, msglen, "%s overlaps %s of the existing IPPool %s",
+				         prefix_format(&cidrs[i], a, sizeof(a)),
+				         prefix_format(&stored[j].cidr, b, sizeof(b)),
+				         stored[j].name);
 				ret = -EINVAL;
 				goto out;
 			}

@@ -24,33 +24,33 @@
 #include "ctl.h"
 
 static const char ctl_usage[] =
-	"usage: tabbyctl [GLOBAL OPTIONS] COMMAND [ARGS]\n"
-	"\n"
-	"Resources (projectcalico.org/v3 kinds: IPPool, IPAMConfiguration, BGPConfiguration,\n"
-	"BGPPeer, Node):\n"
-	"  apply -f FILE|-          create or replace every resource in FILE (all or nothing)\n"
-	"  create -f FILE|-         create; fails if one exists\n"
-	"  replace -f FILE|-        replace; fails if one does not exist\n"
-	"  delete -f FILE|- | KIND NAME\n"
-	"  get KIND [NAME] [-o table|wide|json|yaml]\n"
-	"  label KIND NAME key=value|key- ...\n"
-	"Operations:\n"
-	"  node status [-o table|wide|json]   BGP sessions of the local tabbyd\n"
-	"  ipam show [--ip IP] [--show-blocks] [--show-borrowed] [--show-configuration]\n"
-	"  ipam check [-o report.json]\n"
-	"  ipam release --ip IP | --from-report FILE\n"
-	"  version\n"
-	"\n"
-	"Global options:\n"
-	"  -c, --config FILE       tabbyd's configuration, for its datastore (default "
-	CTL_DEFAULT_CONFIG ")\n"
-	"  -d, --datastore URL     datastore URL (default: $TABBY_DATASTORE, the config's,\n"
-	"                          or " CTL_DEFAULT_DATASTORE ")\n"
-	"  -s, --socket PATH       tabbyd's API socket (default " CTL_DEFAULT_SOCKET ")\n"
-	"  -l, --log-level LEVEL   error, warning, info, debug (default warning)\n"
-	"  -h, --help              this help; COMMAND --help for a command's\n"
-	"\n"
-	"Exit codes: 0 success, 1 error, 2 usage.\n";
+    "usage: tabbyctl [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "Resources (projectcalico.org/v3 kinds: IPPool, IPAMConfiguration, BGPConfiguration,\n"
+    "BGPPeer, Node):\n"
+    "  apply -f FILE|-          create or replace every resource in FILE (all or nothing)\n"
+    "  create -f FILE|-         create; fails if one exists\n"
+    "  replace -f FILE|-        replace; fails if one does not exist\n"
+    "  delete -f FILE|- | KIND NAME\n"
+    "  get KIND [NAME] [-o table|wide|json|yaml]\n"
+    "  label KIND NAME key=value|key- ...\n"
+    "Operations:\n"
+    "  node status [-o table|wide|json]   BGP sessions of the local tabbyd\n"
+    "  ipam show [--ip IP] [--show-blocks] [--show-borrowed] [--show-configuration]\n"
+    "  ipam check [-o report.json]\n"
+    "  ipam release --ip IP | --from-report FILE\n"
+    "  version\n"
+    "\n"
+    "Global options:\n"
+    "  -c, --config FILE       tabbyd's configuration, for its datastore "
+    "(default " CTL_DEFAULT_CONFIG ")\n"
+    "  -d, --datastore URL     datastore URL (default: $TABBY_DATASTORE, the config's,\n"
+    "                          or " CTL_DEFAULT_DATASTORE ")\n"
+    "  -s, --socket PATH       tabbyd's API socket (default " CTL_DEFAULT_SOCKET ")\n"
+    "  -l, --log-level LEVEL   error, warning, info, debug (default warning)\n"
+    "  -h, --help              this help; COMMAND --help for a command's\n"
+    "\n"
+    "Exit codes: 0 success, 1 error, 2 usage.\n";
 
 int ctl_usage_error(struct ctl *c, const char *usage, const char *fmt, ...)
 {
@@ -129,7 +129,7 @@ int ctl_store(struct ctl *c, struct store **out)
 	ret = store_open(url, &c->store);
 	if (ret < 0)
 		fprintf(c->err, "tabbyctl: cannot open the datastore %s: %s\n", url,
-			store_strerror(ret));
+		        store_strerror(ret));
 	free(from_config);
 	*out = c->store;
 	return ret;
@@ -141,26 +141,23 @@ struct ctl_command {
 };
 
 static const struct ctl_command ctl_commands[] = {
-	{"apply", ctl_cmd_apply},   {"create", ctl_cmd_apply}, {"replace", ctl_cmd_apply},
-	{"delete", ctl_cmd_delete}, {"get", ctl_cmd_get},      {"label", ctl_cmd_label},
-	{"ipam", ctl_cmd_ipam},     {"node", ctl_cmd_node},    {"version", ctl_cmd_version},
+    {"apply", ctl_cmd_apply},   {"create", ctl_cmd_apply}, {"replace", ctl_cmd_apply},
+    {"delete", ctl_cmd_delete}, {"get", ctl_cmd_get},      {"label", ctl_cmd_label},
+    {"ipam", ctl_cmd_ipam},     {"node", ctl_cmd_node},    {"version", ctl_cmd_version},
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"datastore", required_argument, NULL, 'd'},
-		{"socket", required_argument, NULL, 's'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"datastore", required_argument, NULL, 'd'},
+	    {"socket", required_argument, NULL, 's'}, {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	struct ctl c = {
-		.config_path = CTL_DEFAULT_CONFIG,
-		.socket_path = CTL_DEFAULT_SOCKET,
-		.out = stdout,
-		.err = stderr,
+	    .config_path = CTL_DEFAULT_CONFIG,
+	    .socket_path = CTL_DEFAULT_SOCKET,
+	    .out = stdout,
+	    .err = stderr,
 	};
 	int opt, level = LOG_WARNING, ret = CTL_EXIT_USAGE;
 	size_t i;
@@ -181,7 +178,8 @@ int main(int argc, char **argv)
 		case 'l':
 			level = log_level_parse(optarg);
 			if (level < 0)
-				return ctl_usage_error(&c, NULL, "unknown log level \"%s\"", optarg);
+				return ctl_usage_error(&c, NULL, "unknown log level \"%s\"",
+				                       optarg);
 			break;
 		case 'h':
 			fputs(ctl_usage, stdout);

@@ -83,7 +83,7 @@ int ctl_manifest_load(const char *path, struct ctl_manifest *m, FILE *err)
 			continue; /* an empty document, e.g. a trailing "---" */
 		if (root->kind != YAML_KIND_MAPPING) {
 			yaml_node_error(root, &yerr, "a resource must be a mapping, got %s",
-					yaml_kind_name(root->kind));
+			                yaml_kind_name(root->kind));
 			fprintf(err, "tabbyctl: %s\n", yerr.text);
 			ctl_manifest_free(m);
 			return -EINVAL;

@@ -30,11 +30,12 @@ void ctl_print_table(FILE *out, const char *const *header, char ***rows, size_t 
 				width[j] = strlen(rows[i][j]);
 	for (j = 0; j < ncols; j++)
 		fprintf(out, "%-*s%s", j + 1 < ncols ? (int)width[j] : 0, header[j],
-			j + 1 < ncols ? "   " : "\n");
+		        j + 1 < ncols ? "   " : "\n");
 	for (i = 0; i < nrows; i++)
 		for (j = 0; j < ncols; j++)
 			fprintf(out, "%-*s%s", j + 1 < ncols ? (int)width[j] : 0,
-				rows[i] && rows[i][j] ? rows[i][j] : "", j + 1 < ncols ? "   " : "\n");
+			        rows[i] && rows[i][j] ? rows[i][j] : "",
+			        j + 1 < ncols ? "   " : "\n");
 	free(width);
 }
 
@@ -57,9 +58,9 @@ static int ctl_emit(yaml_emitter_t *em, yaml_event_t *ev)
 /* A string that a YAML reader would take for something else must be quoted. */
 static bool ctl_needs_quotes(const char *s)
 {
-	static const char *const special[] = {"", "~", "null", "Null", "NULL", "true", "True",
-					      "TRUE", "false", "False", "FALSE", "yes", "no",
-					      "on", "off", "y", "n", NULL};
+	static const char *const special[] = {"",     "~",    "null",  "Null",  "NULL",  "true",
+	                                      "True", "TRUE", "false", "False", "FALSE", "yes",
+	                                      "no",   "on",   "off",   "y",     "n",     NULL};
 	char *end;
 	size_t i;
 
@@ -84,18 +85,18 @@ static int ctl_emit_node(yaml_emitter_t *em, const cJSON *j)
 
 		if (obj)
 			yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-							    YAML_BLOCK_MAPPING_STYLE);
+			                                    YAML_BLOCK_MAPPING_STYLE);
 		else
 			yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-							     YAML_BLOCK_SEQUENCE_STYLE);
+			                                     YAML_BLOCK_SEQUENCE_STYLE);
 		if ((ret = ctl_emit(em, &ev)) < 0)
 			return ret;
 		cJSON_ArrayForEach(it, j)
 		{
 			if (obj) {
 				yaml_scalar_event_initialize(&ev, NULL, NULL,
-							     (yaml_char_t *)it->string, -1, 1, 1,
-							     YAML_PLAIN_SCALAR_STYLE);
+				                             (yaml_char_t *)it->string, -1, 1, 1,
+				                             YAML_PLAIN_SCALAR_STYLE);
 				if ((ret = ctl_emit(em, &ev)) < 0)
 					return ret;
 			}
@@ -170,7 +171,7 @@ int ctl_print_docs(struct ctl *c, const struct ctl_kind *k, cJSON **docs, size_t
 	if (c->output == CTL_OUT_JSON || c->output == CTL_OUT_YAML) {
 		if (single && n == 1) {
 			ret = c->output == CTL_OUT_JSON ? ctl_print_json(c->out, docs[0])
-							: ctl_print_yaml(c->out, docs[0]);
+			                                : ctl_print_yaml(c->out, docs[0]);
 			return ret < 0 ? CTL_EXIT_ERROR : CTL_EXIT_OK;
 		}
 		/* Several: a "<Kind>List" like calicoctl's. */
@@ -182,7 +183,7 @@ int ctl_print_docs(struct ctl *c, const struct ctl_kind *k, cJSON **docs, size_t
 		for (i = 0; i < n && items; i++)
 			cJSON_AddItemReferenceToArray(items, docs[i]);
 		ret = c->output == CTL_OUT_JSON ? ctl_print_json(c->out, list)
-						: ctl_print_yaml(c->out, list);
+		                                : ctl_print_yaml(c->out, list);
 		cJSON_Delete(list);
 		return ret < 0 ? CTL_EXIT_ERROR : CTL_EXIT_OK;
 	}

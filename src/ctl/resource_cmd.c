@@ -30,20 +30,20 @@
 #define CTL_KEY_MAX     512
 
 static const char apply_usage[] =
-	"usage: tabbyctl apply|create|replace -f FILE|-\n"
-	"  apply: create or replace; create: fail if a resource exists; replace: fail if one\n"
-	"  does not. Every document is validated first; then all are written, or none.\n";
+    "usage: tabbyctl apply|create|replace -f FILE|-\n"
+    "  apply: create or replace; create: fail if a resource exists; replace: fail if one\n"
+    "  does not. Every document is validated first; then all are written, or none.\n";
 static const char delete_usage[] = "usage: tabbyctl delete -f FILE|- | KIND NAME\n";
 static const char get_usage[] = "usage: tabbyctl get KIND [NAME] [-o table|wide|json|yaml]\n";
 static const char label_usage[] =
-	"usage: tabbyctl label KIND NAME key=value|key- ... [--overwrite]\n";
+    "usage: tabbyctl label KIND NAME key=value|key- ... [--overwrite]\n";
 
 /* "FILE:LINE: PATH: MSG", the line being that of the field (or of the document). */
-static void ctl_doc_error(struct ctl *c, const struct ctl_doc *d, const char *path,
-			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void ctl_doc_error(struct ctl *c, const struct ctl_doc *d, const char *path, const char *fmt,
+                          ...) __attribute__((format(printf, 4, 5)));
 
-static void ctl_doc_error(struct ctl *c, const struct ctl_doc *d, const char *path,
-			  const char *fmt, ...)
+static void ctl_doc_error(struct ctl *c, const struct ctl_doc *d, const char *path, const char *fmt,
+                          ...)
 {
 	const struct yaml_node *n = NULL;
 	char buf[256];
@@ -67,7 +67,7 @@ static void ctl_doc_error(struct ctl *c, const struct ctl_doc *d, const char *pa
 			line = n->line;
 	}
 	fprintf(c->err, "tabbyctl: %s:%u: %s%s", d->file, line, path ? path : "",
-		path && *path ? ": " : "");
+	        path && *path ? ": " : "");
 	va_start(ap, fmt);
 	vfprintf(c->err, fmt, ap);
 	va_end(ap);
@@ -85,7 +85,7 @@ static void ctl_warn(void *arg, const char *field, const char *what)
 	const struct yaml_node *n = yaml_find_path(w->d->root, field);
 
 	fprintf(w->c->err, "tabbyctl: warning: %s:%u: %s: %s\n", w->d->file,
-		n ? n->line : w->d->line, field, what);
+	        n ? n->line : w->d->line, field, what);
 }
 
 /* Kubernetes object names: DNS-1123 subdomain. */
@@ -104,7 +104,7 @@ static bool ctl_name_valid(const char *s)
 
 /* Document-level checks shared by every command that reads manifests. */
 static int ctl_doc_identify(struct ctl *c, const struct ctl_doc *d, const struct ctl_kind **kind,
-			    const char **name)
+                            const char **name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->json, "apiVersion");
 	const cJSON *k = cJSON_GetObjectItemCaseSensitive(d->json, "kind");
@@ -113,8 +113,9 @@ static int ctl_doc_identify(struct ctl *c, const struct ctl_doc *d, const struct
 
 	if (!cJSON_IsString(v) || strcmp(v->valuestring, CTL_API_VERSION) != 0) {
 		ctl_doc_error(c, d, "apiVersion", "expected \"%s\"%s%s%s", CTL_API_VERSION,
-			      cJSON_IsString(v) ? ", got \"" : " (missing)",
-			      cJSON_IsString(v) ? v->valuestring : "", cJSON_IsString(v) ? "\"" : "");
+		              cJSON_IsString(v) ? ", got \"" : " (missing)",
+		              cJSON_IsString(v) ? v->valuestring : "",
+		              cJSON_IsString(v) ? "\"" : "");
 		return -EINVAL;
 	}
 	if (!cJSON_IsString(k)) {
@@ -124,7 +125,7 @@ static int ctl_doc_identify(struct ctl *c, const struct ctl_doc *d, const struct
 	*kind = ctl_kind_find(k->valuestring);
 	if (!*kind || strcmp((*kind)->name, k->valuestring) != 0) {
 		ctl_doc_error(c, d, "kind", "unknown kind \"%s\" (known: %s)", k->valuestring,
-			      ctl_kind_names());
+		              ctl_kind_names());
 		return -EINVAL;
 	}
 	if (!cJSON_IsObject(meta) || !cJSON_IsString(n)) {
@@ -133,14 +134,14 @@ static int ctl_doc_identify(struct ctl *c, const struct ctl_doc *d, const struct
 	}
 	if (!ctl_name_valid(n->valuestring)) {
 		ctl_doc_error(c, d, "metadata.name",
-			      "\"%s\" is not a valid name (lower-case letters, digits, '-' and "
-			      "'.', at most 253)",
-			      n->valuestring);
+		              "\"%s\" is not a valid name (lower-case letters, digits, '-' and "
+		              "'.', at most 253)",
+		              n->valuestring);
 		return -EINVAL;
 	}
 	if ((*kind)->singleton && strcmp(n->valuestring, "default") != 0) {
 		ctl_doc_error(c, d, "metadata.name", "a %s must be named \"default\"",
-			      (*kind)->name);
+		              (*kind)->name);
 		return -EINVAL;
 	}
 	*name = n->valuestring;
@@ -186,17 +187,18 @@ static int ctl_pool_change_check(struct ctl *c, const struct ctl_doc *d, const c
 	struct prefix po, pn;
 	int ret = 0;
 
-	if (cJSON_IsString(oc) && cJSON_IsString(nc) && prefix_parse(oc->valuestring, &po, false) == 0 &&
+	if (cJSON_IsString(oc) && cJSON_IsString(nc) &&
+	    prefix_parse(oc->valuestring, &po, false) == 0 &&
 	    prefix_parse(nc->valuestring, &pn, false) == 0 && !prefix_eq(&po, &pn)) {
 		ctl_doc_error(c, d, "spec.cidr",
-			      "the CIDR of an existing pool cannot change (%s): create a new pool "
-			      "and disable this one",
-			      oc->valuestring);
+		              "the CIDR of an existing pool cannot change (%s): create a new pool "
+		              "and disable this one",
+		              oc->valuestring);
 		ret = -EINVAL;
 	} else if (cJSON_IsNumber(ob) && cJSON_IsNumber(nb) && ob->valuedouble != nb->valuedouble) {
 		ctl_doc_error(c, d, "spec.blockSize",
-			      "the block size of an existing pool cannot change (%.0f)",
-			      ob->valuedouble);
+		              "the block size of an existing pool cannot change (%.0f)",
+		              ob->valuedouble);
 		ret = -EINVAL;
 	}
 	cJSON_Delete(old);
@@ -231,16 +233,17 @@ static int ctl_write(struct ctl *c, struct ctl_manifest *m, enum ctl_write_mode 
 		if (ret < 0)
 			goto out;
 		for (j = 0; j < i; j++) {
-			if (pend[j].kind == pend[i].kind && strcmp(pend[j].name, pend[i].name) == 0) {
+			if (pend[j].kind == pend[i].kind &&
+			    strcmp(pend[j].name, pend[i].name) == 0) {
 				ctl_doc_error(c, d, "metadata.name", "%s \"%s\" appears twice",
-					      pend[i].kind->name, pend[i].name);
+				              pend[i].kind->name, pend[i].name);
 				ret = -EINVAL;
 				goto out;
 			}
 		}
 		rv = ctl_take_resource_version(d->json);
-		ret = pend[i].kind->validate(d->json, path, sizeof(path), msg, sizeof(msg), ctl_warn,
-					     &w);
+		ret = pend[i].kind->validate(d->json, path, sizeof(path), msg, sizeof(msg),
+		                             ctl_warn, &w);
 		if (ret < 0) {
 			ctl_doc_error(c, d, path, "%s", msg);
 			goto out;
@@ -251,7 +254,7 @@ static int ctl_write(struct ctl *c, struct ctl_manifest *m, enum ctl_write_mode 
 		ret = store_get(s, pend[i].key, &kv);
 		if (ret < 0 && ret != -ENOENT) {
 			fprintf(c->err, "tabbyctl: reading %s: %s\n", pend[i].key,
-				store_strerror(ret));
+			        store_strerror(ret));
 			goto out;
 		}
 		pend[i].exists = ret == 0;
@@ -265,20 +268,20 @@ static int ctl_write(struct ctl *c, struct ctl_manifest *m, enum ctl_write_mode 
 			goto out;
 		if (mode == CTL_CREATE && pend[i].exists) {
 			ctl_doc_error(c, d, "metadata.name", "%s \"%s\" already exists",
-				      pend[i].kind->name, pend[i].name);
+			              pend[i].kind->name, pend[i].name);
 			ret = -EEXIST;
 			goto out;
 		}
 		if (mode == CTL_REPLACE && !pend[i].exists) {
 			ctl_doc_error(c, d, "metadata.name", "%s \"%s\" does not exist",
-				      pend[i].kind->name, pend[i].name);
+			              pend[i].kind->name, pend[i].name);
 			ret = -ENOENT;
 			goto out;
 		}
 		if (rv && pend[i].exists && rv != pend[i].rev) {
 			ctl_doc_error(c, d, "metadata.resourceVersion",
-				      "%lld is not the current version (%lld): get it again",
-				      (long long)rv, (long long)pend[i].rev);
+			              "%lld is not the current version (%lld): get it again",
+			              (long long)rv, (long long)pend[i].rev);
 			ret = -ESTALE;
 			goto out;
 		}
@@ -311,16 +314,19 @@ static int ctl_write(struct ctl *c, struct ctl_manifest *m, enum ctl_write_mode 
 	if (ret < 0) {
 		if (ret == -ESTALE || ret == -EEXIST || ret == -ENOENT)
 			ctl_doc_error(c, &m->docs[failed], NULL,
-				      "%s \"%s\" was changed by someone else meanwhile: nothing "
-				      "was written, try again",
-				      pend[failed].kind->name, pend[failed].name);
+			              "%s \"%s\" was changed by someone else meanwhile: nothing "
+			              "was written, try again",
+			              pend[failed].kind->name, pend[failed].name);
 		else
 			fprintf(c->err, "tabbyctl: writing to the datastore: %s\n",
-				store_strerror(ret));
+			        store_strerror(ret));
 		goto out;
 	}
 	fprintf(c->out, "Successfully %s %zu resource(s)\n",
-		mode == CTL_CREATE ? "created" : mode == CTL_REPLACE ? "replaced" : "applied", m->n);
+	        mode == CTL_CREATE    ? "created"
+	        : mode == CTL_REPLACE ? "replaced"
+	                              : "applied",
+	        m->n);
 out:
 	if (pend)
 		for (i = 0; i < m->n; i++)
@@ -332,13 +338,13 @@ out:
 }
 
 /* Parse "-f FILE" and --help for apply/create/replace/delete. */
-static int ctl_file_args(struct ctl *c, int argc, char **argv, const char *usage,
-			 const char **file, int *rest)
+static int ctl_file_args(struct ctl *c, int argc, char **argv, const char *usage, const char **file,
+                         int *rest)
 {
 	static const struct option opts[] = {
-		{"filename", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"filename", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -365,8 +371,8 @@ int ctl_cmd_apply(struct ctl *c, int argc, char **argv)
 {
 	struct ctl_manifest m;
 	enum ctl_write_mode mode = strcmp(argv[0], "create") == 0    ? CTL_CREATE
-				   : strcmp(argv[0], "replace") == 0 ? CTL_REPLACE
-								     : CTL_APPLY;
+	                           : strcmp(argv[0], "replace") == 0 ? CTL_REPLACE
+	                                                             : CTL_APPLY;
 	const char *file;
 	int rest, r;
 
@@ -377,7 +383,7 @@ int ctl_cmd_apply(struct ctl *c, int argc, char **argv)
 		return ctl_usage_error(c, apply_usage, "%s: -f FILE is required", argv[0]);
 	if (rest < argc)
 		return ctl_usage_error(c, apply_usage, "%s: unexpected argument \"%s\"", argv[0],
-				       argv[rest]);
+		                       argv[rest]);
 	if (ctl_manifest_load(file, &m, c->err) < 0)
 		return CTL_EXIT_ERROR;
 	r = ctl_write(c, &m, mode);
@@ -386,7 +392,7 @@ int ctl_cmd_apply(struct ctl *c, int argc, char **argv)
 }
 
 static int ctl_delete_one(struct ctl *c, struct store *s, const struct ctl_kind *k,
-			  const char *name)
+                          const char *name)
 {
 	char key[CTL_KEY_MAX], err[IPAM_ERRLEN];
 	int ret;
@@ -406,7 +412,7 @@ static int ctl_delete_one(struct ctl *c, struct store *s, const struct ctl_kind 
 		fprintf(c->err, "tabbyctl: %s \"%s\" not found\n", k->name, name);
 	else if (ret < 0)
 		fprintf(c->err, "tabbyctl: deleting %s \"%s\": %s\n", k->name, name,
-			store_strerror(ret));
+		        store_strerror(ret));
 	return ret;
 }
 
@@ -424,7 +430,8 @@ int ctl_cmd_delete(struct ctl *c, int argc, char **argv)
 		return r > 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
 	if (file) {
 		if (rest < argc)
-			return ctl_usage_error(c, delete_usage, "delete: -f and KIND NAME exclude each other");
+			return ctl_usage_error(c, delete_usage,
+			                       "delete: -f and KIND NAME exclude each other");
 		if (ctl_manifest_load(file, &m, c->err) < 0)
 			return CTL_EXIT_ERROR;
 		for (i = 0; i < m.n; i++) {
@@ -447,11 +454,12 @@ int ctl_cmd_delete(struct ctl *c, int argc, char **argv)
 		ctl_manifest_free(&m);
 	} else {
 		if (argc - rest != 2)
-			return ctl_usage_error(c, delete_usage, "delete: give -f FILE or KIND NAME");
+			return ctl_usage_error(c, delete_usage,
+			                       "delete: give -f FILE or KIND NAME");
 		k = ctl_kind_find(argv[rest]);
 		if (!k)
 			return ctl_usage_error(c, NULL, "unknown kind \"%s\" (known: %s)",
-					       argv[rest], ctl_kind_names());
+			                       argv[rest], ctl_kind_names());
 		if (ctl_store(c, &s) < 0)
 			return CTL_EXIT_ERROR;
 		if (ctl_delete_one(c, s, k, argv[rest + 1]) < 0)
@@ -484,9 +492,9 @@ static cJSON *ctl_stored_doc(const struct store_kv *kv)
 int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct ctl_kind *k;
 	struct store_list l = {0};
@@ -504,7 +512,7 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 		case 'o':
 			if (ctl_parse_output(optarg, &c->output) < 0)
 				return ctl_usage_error(c, get_usage, "unknown output format \"%s\"",
-						       optarg);
+				                       optarg);
 			break;
 		case 'h':
 			fputs(get_usage, c->out);
@@ -519,7 +527,7 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 	k = ctl_kind_find(argv[optind]);
 	if (!k)
 		return ctl_usage_error(c, NULL, "unknown kind \"%s\" (known: %s)", argv[optind],
-				       ctl_kind_names());
+		                       ctl_kind_names());
 	if (ctl_store(c, &s) < 0)
 		return CTL_EXIT_ERROR;
 	single = argc - optind == 2 || k->singleton;
@@ -533,8 +541,8 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 		}
 		if (ret < 0) {
 			fprintf(c->err, "tabbyctl: %s \"%s\" %s\n", k->name,
-				argc - optind == 2 ? argv[optind + 1] : "default",
-				ret == -ENOENT ? "not found" : store_strerror(ret));
+			        argc - optind == 2 ? argv[optind + 1] : "default",
+			        ret == -ENOENT ? "not found" : store_strerror(ret));
 			goto out;
 		}
 		docs = calloc(1, sizeof(*docs));
@@ -597,9 +605,9 @@ static bool ctl_label_key_valid(const char *k, size_t n)
 int ctl_cmd_label(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"overwrite", no_argument, NULL, 'w'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"overwrite", no_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct ctl_kind *k;
 	struct store *s;
@@ -624,7 +632,7 @@ int ctl_cmd_label(struct ctl *c, int argc, char **argv)
 	k = ctl_kind_find(argv[optind]);
 	if (!k)
 		return ctl_usage_error(c, NULL, "unknown kind \"%s\" (known: %s)", argv[optind],
-				       ctl_kind_names());
+		                       ctl_kind_names());
 	for (i = optind + 2; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 		size_t kl = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
@@ -634,8 +642,8 @@ int ctl_cmd_label(struct ctl *c, int argc, char **argv)
 			kl--;
 		if ((!eq && !remove) || !ctl_label_key_valid(argv[i], kl) ||
 		    (eq && !ctl_label_part_valid(eq + 1, strlen(eq + 1), true)))
-			return ctl_usage_error(c, label_usage, "label: \"%s\" is not key=value or key-",
-					       argv[i]);
+			return ctl_usage_error(c, label_usage,
+			                       "label: \"%s\" is not key=value or key-", argv[i]);
 	}
 	if (ctl_store(c, &s) < 0)
 		return CTL_EXIT_ERROR;
@@ -648,7 +656,7 @@ int ctl_cmd_label(struct ctl *c, int argc, char **argv)
 		ret = store_get(s, key, &kv);
 		if (ret < 0) {
 			fprintf(c->err, "tabbyctl: %s \"%s\" %s\n", k->name, argv[optind + 1],
-				ret == -ENOENT ? "not found" : store_strerror(ret));
+			        ret == -ENOENT ? "not found" : store_strerror(ret));
 			return CTL_EXIT_ERROR;
 		}
 		doc = cJSON_Parse(kv.value);
@@ -674,9 +682,9 @@ int ctl_cmd_label(struct ctl *c, int argc, char **argv)
 				if (cJSON_IsString(old) && strcmp(old->valuestring, eq + 1) == 0)
 					continue;
 				fprintf(c->err,
-					"tabbyctl: label \"%s\" is already set on %s \"%s\": use "
-					"--overwrite\n",
-					name, k->name, argv[optind + 1]);
+				        "tabbyctl: label \"%s\" is already set on %s \"%s\": use "
+				        "--overwrite\n",
+				        name, k->name, argv[optind + 1]);
 				cJSON_Delete(doc);
 				store_kv_clear(&kv);
 				return CTL_EXIT_ERROR;
@@ -694,7 +702,7 @@ int ctl_cmd_label(struct ctl *c, int argc, char **argv)
 	}
 	if (ret < 0) {
 		fprintf(c->err, "tabbyctl: labelling %s \"%s\": %s\n", k->name, argv[optind + 1],
-			store_strerror(ret));
+		        store_strerror(ret));
 		return CTL_EXIT_ERROR;
 	}
 	fprintf(c->out, "Successfully updated labels of %s \"%s\"\n", k->name, argv[optind + 1]);

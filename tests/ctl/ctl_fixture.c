@@ -17,10 +17,10 @@ static int fixture_endpoint(struct store *s, const char *handle, const struct ad
 
 	snprintf(key, sizeof(key), STORE_KEY_PREFIX "workloads/node-a/%s", handle);
 	snprintf(value, sizeof(value),
-		 "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"WorkloadEndpoint\","
-		 "\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\"},"
-		 "\"spec\":{\"node\":\"node-a\",\"ipNetworks\":[\"%s/32\"]}}",
-		 handle, addr_format(a, buf, sizeof(buf)));
+	         "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"WorkloadEndpoint\","
+	         "\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\"},"
+	         "\"spec\":{\"node\":\"node-a\",\"ipNetworks\":[\"%s/32\"]}}",
+	         handle, addr_format(a, buf, sizeof(buf)));
 	return store_put(s, key, value, NULL);
 }
 
@@ -39,13 +39,13 @@ int main(int argc, char **argv)
 		return 1;
 	ipam = ipam_new(s, "node-a");
 	ret = store_put(s, STORE_KEY_PREFIX "nodes/node-a",
-			"{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"Node\","
-			"\"metadata\":{\"name\":\"node-a\"},\"spec\":{}}",
-			NULL);
+	                "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"Node\","
+	                "\"metadata\":{\"name\":\"node-a\"},\"spec\":{}}",
+	                NULL);
 	for (i = 0; ret == 0 && i < 3; i++) {
 		static const char *const pool[] = {"my.ippool-1"};
 		struct ipam_assign_args args = {
-			.handle = handles[i], .num4 = 1, .pools = pool, .n_pools = 1};
+		    .handle = handles[i], .num4 = 1, .pools = pool, .n_pools = 1};
 		struct ipam_assign_result res;
 
 		args.attrs.namespace = "default";
