@@ -150,6 +150,19 @@ static int session_listen_one(struct bgp_speaker *sp, const struct addr *a)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (a->family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/*
+	 * RFC 5082 3: a GTSM peer must see TTL 255 on every segment, and the
+	 * kernel answers a SYN (SYN-ACK) with the listener's TTL before accept()
+	 * hands us the socket. Sending 255 to other peers does no harm.
+	 */
+	{
+		int ttl = 255;
+
+		if (a->family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+		else
+			setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	}
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 64) < 0) {
 		err = -errno;
 		log_err("bgp: cannot listen on [%s]:%u: %s", addr_format(a, buf, sizeof(buf)),

@@ -1,1 +1,58 @@
-# src/tabbyd: build fragment (empty until the module exists)
+# src/tabbyd: the node agent. api_request.c (the API's request parser) is kept
+# in its own library so that the unit tests and the fuzz target link it alone.
+sbin_PROGRAMS += src/tabbyd/tabbyd
+noinst_LIBRARIES += src/tabbyd/libtabbyd_request.a
+src_tabbyd_libtabbyd_request_a_SOURCES = src/tabbyd/api_request.c src/tabbyd/api_request.h
+src_tabbyd_libtabbyd_request_a_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
+
+src_tabbyd_tabbyd_SOURCES = \
+	src/tabbyd/tabbyd.h \
+	src/tabbyd/main.c \
+	src/tabbyd/tabbyd_config.c \
+	src/tabbyd/node.c \
+	src/tabbyd/node_selector.c \
+	src/tabbyd/api.c \
+	src/tabbyd/cni_handler.c \
+	src/tabbyd/cni_gc.c \
+	src/tabbyd/blocks.c \
+	src/tabbyd/endpoint.c \
+	src/tabbyd/reconcile.c \
+	src/tabbyd/reaper.c \
+	src/tabbyd/sd.c
+src_tabbyd_tabbyd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) $(YAML_CFLAGS) \
+	$(LIBNL_CFLAGS) $(SYSTEMD_CFLAGS) $(SQLITE_CFLAGS)
+TABBYD_LIBS = src/tabbyd/libtabbyd_request.a ipam/libtabby_ipam.a \
+	src/dataplane/libtabby_dataplane.a src/policy/libtabby_policy.a src/store/libtabby_store.a \
+	src/lib/libtabby_common.a $(LIBEVENT_LIBS) $(LIBNL_LIBS) $(NFTABLES_LIBS) $(SQLITE_LIBS) \
+	$(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS)
+src_tabbyd_tabbyd_LDADD = $(TABBYD_LIBS) -lpthread
+
+check_PROGRAMS += tests/unit/test_tabbyd_request tests/unit/test_tabbyd_config \
+	tests/unit/test_tabbyd_endpoint
+TESTS += tests/unit/test_tabbyd_request tests/unit/test_tabbyd_config \
+	tests/unit/test_tabbyd_endpoint
+tests_unit_test_tabbyd_request_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS) -I$(top_srcdir)/src/tabbyd
+tests_unit_test_tabbyd_request_LDADD = src/tabbyd/libtabbyd_request.a \
+	src/lib/libtabby_common.a $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) $(UNIT_LIBS)
+tests_unit_test_tabbyd_config_SOURCES = tests/unit/test_tabbyd_config.c src/tabbyd/tabbyd_config.c
+tests_unit_test_tabbyd_config_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS) $(YAML_CFLAGS) \
+	-I$(top_srcdir)/src/tabbyd
+tests_unit_test_tabbyd_config_LDADD = src/lib/libtabby_common.a $(CJSON_LIBS) $(YAML_LIBS) \
+	$(SYSTEMD_LIBS) $(UNIT_LIBS)
+
+tests_unit_test_tabbyd_endpoint_SOURCES = tests/unit/test_tabbyd_endpoint.c src/tabbyd/endpoint.c
+tests_unit_test_tabbyd_endpoint_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS) -I$(top_srcdir)/src/tabbyd
+tests_unit_test_tabbyd_endpoint_LDADD = src/store/libtabby_store.a src/lib/libtabby_common.a \
+	$(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) $(UNIT_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_api_request
+tests_fuzz_fuzz_api_request_SOURCES = tests/fuzz/fuzz_api_request.c
+tests_fuzz_fuzz_api_request_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) -I$(top_srcdir)/src/tabbyd
+tests_fuzz_fuzz_api_request_LDADD = src/tabbyd/libtabbyd_request.a src/lib/libtabby_common.a \
+	$(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS)
+tests_fuzz_fuzz_api_request_LDFLAGS = -fsanitize=fuzzer $(AM_LDFLAGS)
+endif
+
+dist_man_MANS += doc/tabbyd.8 doc/tabby-cni.8 doc/tabbyd.yaml.5
+EXTRA_DIST += contrib/systemd/tabbyd.service

@@ -128,7 +128,8 @@ static void test_start_connect(void **state)
 	bgp_fsm_event(&f->fsm, BGP_EV_MANUAL_START);
 	assert_int_equal(f->fsm.state, BGP_FSM_CONNECT);
 	assert_int_equal(f->rec.connects, 1);
-	assert_int_equal(bgp_fsm_timer_remaining(&f->fsm, BGP_TIMER_CONNECT_RETRY), 2);
+	/* Armed for 2 s; the rounding up of a cached clock may read 3 on a busy machine. */
+	assert_in_range(bgp_fsm_timer_remaining(&f->fsm, BGP_TIMER_CONNECT_RETRY), 2, 3);
 	assert_int_equal(bgp_fsm_timer_remaining(&f->fsm, BGP_TIMER_HOLD), -1);
 	/* Start again in Connect: ignored. */
 	bgp_fsm_event(&f->fsm, BGP_EV_MANUAL_START);

@@ -1,0 +1,143 @@
+/*
+ * DOC: the `tabby` CNI plugin's private interface.
+ *
+ * The plugin is thin and short-lived: it reads the CNI_* environment and the
+ * network configuration on stdin (config.c, a pure parser shared with the
+ * fuzz target), turns the call into one HTTP/JSON request to the local tabbyd
+ * over its Unix socket (client.c), and prints either the CNI result in the
+ * version the configuration asked for (result.c) or CNI error JSON
+ * (errors.c). main.c ties the steps together.
+ *
+ * Error codes are the well-known ones of the CNI specification ("Error
+ * codes" in SPEC.md, 1.0.0 and 1.1.0): 1-7 and 11, 50-51 for STATUS.
+ */
+#ifndef TABBY_CNI_H
+#define TABBY_CNI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* SPEC.md "Error": well-known error codes. */
+enum cni_err_code {
+	CNI_ERR_INCOMPATIBLE_VERSION = 1,
+	CNI_ERR_UNSUPPORTED_FIELD = 2,
+	CNI_ERR_UNKNOWN_CONTAINER = 3,
+	CNI_ERR_INVALID_ENV = 4,
+	CNI_ERR_IO = 5,
+	CNI_ERR_DECODE = 6,
+	CNI_ERR_INVALID_CONFIG = 7,
+	CNI_ERR_TRY_AGAIN = 11,
+	CNI_ERR_PLUGIN_NOT_AVAILABLE = 50,
+	CNI_ERR_PLUGIN_NOT_AVAILABLE_LIMITED = 51,
+};
+
+#define CNI_DEFAULT_SOCKET "/run/tabby/tabbyd.sock"
+#define CNI_VERSION_LATEST "1.1.0"
+#define CNI_MSG_MAX        512
+
+struct cni_error {
+	int code; /* 0: no error */
+	char msg[CNI_MSG_MAX];
+	char details[CNI_MSG_MAX];
+};
+
+void cni_error_set(struct cni_error *e, int code, const char *details, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Result format families: 0.3.x/0.4.0 carry "version" in each IP entry. */
+enum cni_version {
+	CNI_V_UNKNOWN = 0,
+	CNI_V_0_3_0,
+	CNI_V_0_3_1,
+	CNI_V_0_4_0,
+	CNI_V_1_0_0,
+	CNI_V_1_1_0,
+};
+
+enum cni_version cni_version_parse(const char *s);
+const char *cni_version_name(enum cni_version v);
+/* {"cniVersion": ..., "supportedVersions": [...]} for the VERSION command. */
+char *cni_version_json(void);
+
+struct cni_label {
+	char *key;
+	char *value;
+};
+
+struct cni_attachment {
+	char *container_id;
+	char *ifname;
+};
+
+struct cni_config {
+	char *cni_version_str;
+	enum cni_version version;
+	char *name;
+	char *type;
+	char *socket_path; /* "socket" (default CNI_DEFAULT_SOCKET) */
+	int timeout_ms;    /* "timeout" in seconds in the config (default 60) */
+	int mtu;           /* 0: agent default */
+	/* "ipam" section (Calico's names) */
+	bool assign_ipv4;
+	bool assign_ipv6;
+	char **ipv4_pools;
+	size_t n_ipv4_pools;
+	char **ipv6_pools;
+	size_t n_ipv6_pools;
+	char **ips; /* requested addresses */
+	size_t n_ips;
+	/* args.cni.labels (CONVENTIONS.md) */
+	struct cni_label *labels;
+	size_t n_labels;
+	/* cni.dev/valid-attachments (GC, spec 1.1.0) */
+	struct cni_attachment *attachments;
+	size_t n_attachments;
+	bool has_attachments;
+	cJSON *prev_result; /* owned; NULL if absent */
+};
+
+/*
+ * Parse a network configuration (one plugin's JSON from stdin). Pure: no
+ * environment, no I/O; fills err (code 1, 2, 6 or 7) on failure and returns
+ * -EINVAL. cni_config_free() is safe on a zeroed or half-parsed config.
+ */
+int cni_config_parse(const char *data, size_t len, struct cni_config *cfg, struct cni_error *err);
+void cni_config_free(struct cni_config *cfg);
+
+/* CNI_ARGS: "K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;IgnoreUnknown=1". */
+struct cni_args {
+	char *pod_namespace;
+	char *pod_name;
+	char *pod_uid;
+	char *infra_container_id;
+	char *ip; /* IP=... (a requested address) */
+	bool ignore_unknown;
+};
+
+int cni_args_parse(const char *s, struct cni_args *args, struct cni_error *err);
+void cni_args_free(struct cni_args *args);
+
+/* Checks of the environment (code 4 on failure). */
+bool cni_container_id_valid(const char *id);
+bool cni_ifname_valid(const char *name);
+
+/* Print CNI error JSON on stdout. */
+void cni_error_print(const char *cni_version, const struct cni_error *e);
+
+/*
+ * Build the CNI result (for ADD) from the agent's reply in the configured
+ * version's format; returns a malloc'd JSON string or NULL with err set.
+ */
+char *cni_result_build(const struct cni_config *cfg, const cJSON *reply, struct cni_error *err);
+
+/*
+ * One request to tabbyd: POST path with a JSON body; *status and *reply (the
+ * decoded JSON body, owned by the caller, NULL for an empty body) on success.
+ * A connection failure sets err to code 11 ("tabbyd is not running ...").
+ */
+int cni_client_call(const char *socket_path, int timeout_ms, const char *method, const char *path,
+                    const char *body, int *status, cJSON **reply, struct cni_error *err);
+
+#endif

@@ -1,0 +1,202 @@
+/*
+ * DOC: tabbyd's private interface: the agent's state and its parts.
+ *
+ *   main.c         start-up, signals, the libevent loop
+ *   tabbyd_config.c  the node-local YAML configuration (doc/tabbyd.yaml.5)
+ *   node.c         the Node document and bootstrap pools in the datastore
+ *   node_selector.c  IP pools' nodeSelector against this node's labels
+ *   api.c          the REST API on the Unix socket (evhttp)
+ *   api_request.c  decoding of CNI requests (pure, fuzzed)
+ *   cni_handler.c  CNI ADD/DEL/CHECK: IPAM, dataplane, workload endpoints
+ *   cni_gc.c       CNI GC
+ *   blocks.c       blackhole routes of affine blocks
+ *   endpoint.c     workload endpoint documents in the datastore
+ *   reconcile.c    start-up reconciliation of endpoints, allocations and routes
+ *   reaper.c       deletion of released veths by a worker thread
+ *   sd.c           systemd notification (READY, STATUS, WATCHDOG)
+ */
+#ifndef TABBYD_H
+#define TABBYD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <tabby/prefix.h>
+
+#include "api_request.h"
+
+struct event_base;
+struct evhttp;
+struct event;
+struct store;
+struct ipam;
+struct nl_ctx;
+struct policy_label;
+struct cJSON;
+
+#define TABBYD_DEFAULT_CONFIG SYSCONFDIR "/tabby/tabbyd.yaml"
+#define TABBYD_DEFAULT_SOCKET "/run/tabby/tabbyd.sock"
+#define TABBYD_DEFAULT_STORE  "sqlite:/var/lib/tabby/tabby.db"
+#define TABBYD_MAX_UNDERLAY   8
+#define TABBYD_MAX_POOLS      16
+
+/* ---- configuration (tabbyd_config.c) ---- */
+
+struct tabbyd_pool_config {
+	char *name;
+	char *cidr;
+	unsigned block_size; /* 0: IPAM default */
+	bool nat_outgoing;
+	char *node_selector; /* NULL: all() */
+};
+
+#define TABBYD_MAX_LABELS 64
+
+struct tabbyd_config {
+	char *path;
+	char *node_name;
+	char *datastore;
+	struct prefix underlay[TABBYD_MAX_UNDERLAY]; /* address/len; len = host if none given */
+	size_t n_underlay;
+	int log_level;
+	char *api_socket;
+	unsigned mtu; /* 0: dataplane default */
+	struct tabbyd_pool_config pools[TABBYD_MAX_POOLS];
+	size_t n_pools;
+	char *label_keys[TABBYD_MAX_LABELS]; /* the node's labels (`labels`) */
+	char *label_values[TABBYD_MAX_LABELS];
+	size_t n_labels;
+};
+
+/*
+ * Load path (NULL: TABBYD_DEFAULT_CONFIG; a missing default file means all
+ * defaults). On error, err holds "FILE:LINE:COLUMN: FIELD: problem" and cfg is
+ * left freed (zeroed).
+ */
+int tabbyd_config_load(const char *path, bool must_exist, struct tabbyd_config *cfg, char *err,
+                       size_t errlen);
+void tabbyd_config_free(struct tabbyd_config *cfg);
+
+/* ---- the agent ---- */
+
+struct tabbyd {
+	struct tabbyd_config cfg;
+	struct event_base *base;
+	struct store *store;
+	struct ipam *ipam;
+	struct nl_ctx *nl;
+	/* API */
+	struct evhttp *http;
+	int api_fd;
+	/* this node's labels, for IP pools' nodeSelector (node_selector.c) */
+	struct policy_label *node_labels;
+	size_t n_node_labels;
+	struct cJSON *node_labels_json;
+	/* blackhole routes installed for affine blocks */
+	struct prefix *blackholes;
+	size_t n_blackholes;
+	/* counters for status */
+	time_t started;
+	uint64_t n_add, n_del, n_check, n_gc, n_errors;
+	bool ready;
+};
+
+/* node.c */
+int tabbyd_node_register(struct tabbyd *d);
+int tabbyd_pools_bootstrap(struct tabbyd *d);
+/* Switch on IPv4 and IPv6 forwarding in the node's namespace. */
+int tabbyd_node_sysctls(struct tabbyd *d);
+/* Number of IP pools in the store (STATUS is "not available" without any). */
+int tabbyd_pools_count(struct tabbyd *d, size_t *n);
+
+/* node_selector.c: labels from the Node document, nodeSelector evaluation */
+int node_labels_set(struct tabbyd *d, const char *node_doc);
+void node_labels_clear(struct tabbyd *d);
+bool node_selector_matches(const char *selector, void *arg);
+
+/* api.c */
+/* -EADDRINUSE if an agent answers on path already. */
+int api_check_free(const char *path);
+int api_start(struct tabbyd *d);
+void api_stop(struct tabbyd *d);
+
+/* cni_handler.c: CNI verbs; on error fill code (CNI code) and msg. */
+struct cni_reply {
+	int http_status;
+	int code;
+	char msg[512];
+	char details[256];
+	char *body; /* JSON on success (may be NULL for no content) */
+};
+
+void cni_handle(struct tabbyd *d, const struct api_cni_request *req, struct cni_reply *rep);
+/* Fill rep with an error: HTTP status, CNI code, message. */
+void cni_fail(struct cni_reply *rep, int http, int code, const char *details, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* cni_gc.c */
+void cni_gc(struct tabbyd *d, const struct api_cni_request *req, struct cni_reply *rep);
+/* Remove one endpoint completely (DEL); used by GC and reconciliation too. */
+int cni_endpoint_teardown(struct tabbyd *d, const char *network, const char *container_id,
+                          const char *ifname, const char *netns, const char *host_ifname,
+                          const struct addr *addrs, size_t n_addrs, char *err, size_t errlen);
+/* blocks.c: install blackhole routes for affine blocks, remove those no longer affine. */
+int cni_blackholes_sync(struct tabbyd *d);
+
+/* Plugin-specific CNI error codes (SPEC.md: 100 and up). */
+#define TABBY_CNI_ERR_IPAM      100
+#define TABBY_CNI_ERR_DATAPLANE 101
+#define TABBY_CNI_ERR_CHECK     102
+#define TABBY_CNI_ERR_STORE     103
+
+/* endpoint.c: workload endpoint documents, /tabby/v1/workloads/<node>/<id> */
+struct tabbyd_endpoint {
+	char *key;
+	char *id;
+	char *network;
+	char *container_id;
+	char *ifname;
+	char *host_ifname;
+	char *netns;
+	char *pod_namespace;
+	char *pod;
+	struct addr addrs[API_MAX_ADDRS];
+	size_t n_addrs;
+	int64_t mod_rev;
+};
+
+/* "<network>:<containerID>:<ifname>": the store key's last part and the IPAM handle. */
+int endpoint_id(const char *network, const char *container_id, const char *ifname, char *out,
+                size_t len);
+int endpoint_key(const char *node, const char *id, char *out, size_t len);
+char *endpoint_to_json(const struct tabbyd *d, const struct api_cni_request *req, const char *id,
+                       const char *host_ifname, const struct addr *addrs, size_t n_addrs);
+int endpoint_from_json(const char *key, const char *json, struct tabbyd_endpoint *ep);
+void endpoint_clear(struct tabbyd_endpoint *ep);
+/* This node's endpoints; free each with endpoint_clear() and the array with free(). */
+int endpoint_list(struct tabbyd *d, struct tabbyd_endpoint **out, size_t *n);
+
+/* reconcile.c */
+struct reconcile_stats {
+	unsigned endpoints, endpoints_removed, leaked_allocations, routes_removed, blackholes;
+};
+int reconcile_startup(struct tabbyd *d, struct reconcile_stats *st);
+
+/* reaper.c: veth deletion off the request path */
+int reaper_start(void);
+/* Queue a link for deletion by index; false if the reaper cannot take it. */
+bool reaper_queue(int ifindex);
+/* Wait until every queued link is deleted. */
+void reaper_wait_idle(void);
+/* Drain the queue and stop the thread. */
+void reaper_stop(void);
+
+/* sd.c */
+void sd_setup(struct tabbyd *d);
+void sd_ready(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sd_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sd_reloading(void);
+void sd_stopping(void);
+
+#endif

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): pod setup latency through the CNI plugin, side by
+# side with the reference plugins in the same run. In a node namespace with
+# tabbyd: 200 sequential ADDs, then 200 sequential DELs, for
+#   tabby (IPv4 + IPv6) with tabbyd's SQLite store at sync=full (the default:
+#     every commit fsync'ed),
+#   tabby (IPv4 + IPv6) and tabby (IPv4 only) at sync=normal (commits survive
+#     a crash of tabbyd but not of the machine: host-local's durability, which
+#     writes its files without fsync),
+#   ptp + host-local (IPv4 only),
+# and min / median / p99 per verb. Every call is one exec of the plugin, as a
+# container runtime makes it; the clock is bash's $EPOCHREALTIME (no fork).
+# Target: tabby's median ADD and DEL at most 1/5 of ptp's, p99 at most 1/3.
+# Use a build without sanitizers for meaningful figures.
+set -u
+here=$(cd "$(dirname "$0")/../integration" && pwd)
+: "${top_builddir:=$PWD}"
+export top_builddir
+. "$here/lib.sh"
+. "$here/test_cni_common.sh"
+N=${BENCH_PODS:-200}
+CNI_DIR=${CNI_DIR:-/usr/lib/cni}
+
+tb_require_root
+tb_require_cmd ip "$TABBY_PLUGIN" "$TABBYD" "$CNI_DIR/ptp" "$CNI_DIR/host-local"
+
+CNI_LOG_LEVEL=warning cni_node node
+for i in $(seq 1 "$N"); do
+	ip netns add "${TB_RUN}b$i" || tb_fail "netns b$i"
+	TB_NETNS+=("${TB_RUN}b$i")
+done
+cni_start_tabbyd
+if nm "$TABBY_PLUGIN" 2>/dev/null | grep -q __asan_init; then
+	echo "warning: $TABBY_PLUGIN is built with sanitizers; figures are pessimistic"
+fi
+
+cat >"$TB_TMP/tabby4.json" <<EOC
+{"cniVersion": "1.0.0", "name": "tabby-net", "type": "tabby", "socket": "$TB_TMP/tabbyd.sock",
+ "ipam": {"type": "tabby", "assign_ipv4": true, "assign_ipv6": false}}
+EOC
+cat >"$TB_TMP/ptp.json" <<EOC
+{"cniVersion": "1.0.0", "name": "ptp-net", "type": "ptp", "ipMasq": false, "mtu": 1500,
+ "ipam": {"type": "host-local", "dataDir": "$TB_TMP/host-local",
+          "ranges": [[{"subnet": "10.245.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}}
+EOC
+
+# run_series NAME CONFIG PLUGIN: N ADDs then N DELs inside the node namespace;
+# per-call milliseconds in $TB_TMP/NAME.add and NAME.del.
+run_series() {
+	local name=$1 conf=$2 plugin=$3
+	ip netns exec "$NODE_NS" env N="$N" RUN="$TB_RUN" CONF="$conf" PLUGIN="$plugin" \
+		OUT="$TB_TMP/$name" CNI_DIR="$CNI_DIR" bash -c '
+		for cmd in ADD DEL; do
+			: >"$OUT.${cmd,,}"
+			for i in $(seq 1 "$N"); do
+				t0=$EPOCHREALTIME
+				CNI_COMMAND=$cmd CNI_CONTAINERID=bench$i CNI_NETNS=/var/run/netns/${RUN}b$i \
+				CNI_IFNAME=eth0 CNI_PATH=$CNI_DIR "$PLUGIN" <"$CONF" >/dev/null 2>"$OUT.err" ||
+					{ echo "$cmd $i failed: $(cat "$OUT.err")" >&2; exit 1; }
+				t1=$EPOCHREALTIME
+				echo "$t0 $t1" | awk "{ printf \"%.3f\n\", (\$2 - \$1) * 1000 }" >>"$OUT.${cmd,,}"
+			done
+		done' || tb_fail "$name series failed"
+}
+
+# wait_reaped: tabbyd deletes DELed veths in the background; let it finish so
+# that the next series neither finds them nor competes with that work.
+wait_reaped() { tb_wait_for 60 cni_no_pod_links || tb_fail "tabbyd did not delete the veths"; }
+
+# stats FILE: "min median p99" in ms.
+stats() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+		p99 = int(NR * 0.99 + 0.999); if (p99 > NR) p99 = NR
+		med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%8.2f %8.2f %8.2f", v[1], med, v[p99] }'
+}
+
+run_series tabbyfull "$TB_TMP/net.json" "$TABBY_PLUGIN"
+wait_reaped
+cni_stop_tabbyd
+sed -i "s|^datastore: .*|datastore: sqlite:$TB_TMP/tabby-normal.db?sync=normal|" "$TB_TMP/tabbyd.yaml"
+cni_start_tabbyd
+run_series tabby "$TB_TMP/net.json" "$TABBY_PLUGIN"
+wait_reaped
+run_series tabby4 "$TB_TMP/tabby4.json" "$TABBY_PLUGIN"
+wait_reaped
+run_series ptp "$TB_TMP/ptp.json" "$CNI_DIR/ptp"
+
+echo "CNI pod setup latency, $N sequential calls each (ms)"
+printf '%-36s %-5s %8s %8s %8s\n' plugin verb min median p99
+for s in "tabbyfull:tabby (IPv4+IPv6, sync=full)" "tabby:tabby (IPv4+IPv6, sync=normal)" \
+	"tabby4:tabby (IPv4, sync=normal)" "ptp:ptp+host-local (IPv4)"; do
+	for v in add del; do
+		printf '%-36s %-5s %s\n' "${s#*:}" "${v^^}" "$(stats "$TB_TMP/${s%%:*}.$v")"
+	done
+done
+med() { stats "$1" | awk '{ print $2 }'; }
+p99() { stats "$1" | awk '{ print $3 }'; }
+for t in tabbyfull:sync=full tabby:sync=normal; do
+	for v in add del; do
+		awk -v t="$(med "$TB_TMP/${t%%:*}.$v")" -v p="$(med "$TB_TMP/ptp.$v")" \
+			-v t9="$(p99 "$TB_TMP/${t%%:*}.$v")" -v p9="$(p99 "$TB_TMP/ptp.$v")" \
+			-v v="${v^^}" -v n="${t#*:}" \
+			'BEGIN { printf "%s (%s): tabby/ptp median %.3f (target <= 0.200), p99 %.3f (target <= 0.333)\n", v, n, t / p, t9 / p9 }'
+	done
+done
+cni_stop_tabbyd
