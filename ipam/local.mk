@@ -60,8 +60,7 @@ tests_unit_test_ipam_batch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ipam_batch_CPPFLAGS = $(IPAM_TEST_CPPFLAGS)
 tests_unit_test_ipam_batch_LDADD = $(IPAM_LIBS) $(UNIT_LIBS)
 
-# Benchmark (not a test). Makefile.am sets BENCH after the includes, so the
-# lead adds $(IPAM_BENCH) to it, as for $(STORE_BENCH).
+# Benchmark (not a test); Makefile.am adds $(IPAM_BENCH) to BENCH (`make bench`).
 noinst_PROGRAMS += tests/bench/bench_ipam
 IPAM_BENCH = tests/bench/bench_ipam
 tests_bench_bench_ipam_SOURCES = tests/bench/bench_ipam.c

@@ -48,7 +48,7 @@ tests_unit_test_policy_nft_LDADD = $(POLICY_LIBS) $(UNIT_LIBS)
 
 # Benchmark (not a test; needs root for a private network namespace).
 noinst_PROGRAMS += tests/bench/bench_policy
-# Makefile.am sets BENCH after the includes: the lead adds $(POLICY_BENCH) to it.
+# Makefile.am adds $(POLICY_BENCH) to BENCH (`make bench`).
 POLICY_BENCH = tests/bench/bench_policy
 tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c
 tests_bench_bench_policy_CFLAGS = $(AM_CFLAGS) $(NFTABLES_CFLAGS) $(CJSON_CFLAGS)

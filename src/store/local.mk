@@ -18,8 +18,8 @@ tests_unit_test_store_LDADD = $(TABBY_STORE_LIBS) $(UNIT_LIBS)
 tests_unit_test_store_sqlite_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_sqlite_LDADD = $(TABBY_STORE_LIBS) $(UNIT_LIBS)
 
-# Two-op transactions per second per back end and sync setting. BENCH is set
-# in Makefile.am after the includes, so the lead adds $(STORE_BENCH) to it.
+# Two-op transactions per second per back end and sync setting; Makefile.am adds
+# $(STORE_BENCH) to BENCH (`make bench`).
 noinst_PROGRAMS += src/store/store_bench
 src_store_store_bench_LDADD = $(TABBY_STORE_LIBS)
 STORE_BENCH = src/store/store_bench
