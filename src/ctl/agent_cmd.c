@@ -247,6 +247,8 @@ int ctl_cmd_node(struct ctl *c, int argc, char **argv)
 	}
 	if (c->output == CTL_OUT_JSON) {
 		ctl_print_json(c->out, body);
+	} else if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(body, "enabled"))) {
+		fprintf(c->out, "Tabby process is running.\n\nBGP is not enabled on this node.\n");
 	} else {
 		const cJSON *peers = cJSON_GetObjectItemCaseSensitive(body, "peers");
 

@@ -75,18 +75,23 @@ struct ctl_manifest {
 int ctl_manifest_load(const char *path, struct ctl_manifest *m, FILE *err);
 void ctl_manifest_free(struct ctl_manifest *m);
 
-/* kinds.c */
+/* kinds.c (Calico's cluster kinds), kinds_policy.c (policies, namespaces, endpoints) */
 struct ctl_kind {
 	const char *name;           /* "IPPool" */
+	const char *api_version;    /* "projectcalico.org/v3" */
 	const char *const *aliases; /* "ippool", "ippools", "pool", ... */
 	bool singleton;             /* one object named "default" (IPAMConfiguration) */
-	/* Store key of an object of this kind. */
-	void (*key)(const char *name, char *buf, size_t len);
+	bool namespaced;            /* metadata.namespace (default "default") */
+	bool read_only;             /* written by tabbyd, not by apply (WorkloadEndpoint) */
+	/* Store key of an object (namespace is NULL for cluster-scoped kinds). */
+	void (*key)(const char *ns, const char *name, char *buf, size_t len);
+	/* Keys of this kind start with key_prefix (then "<ns>/" when namespaced). */
 	const char *key_prefix;
 	/*
-	 * Validate a document (already checked: apiVersion, kind, metadata.name).
-	 * On error: -EINVAL with path (field) and msg filled. Warnings about fields
-	 * Tabby accepts but does not implement go to warn(). May normalise doc.
+	 * Validate a document (already checked: apiVersion, kind, metadata.name,
+	 * metadata.namespace set for namespaced kinds). On error: -EINVAL with path
+	 * (field) and msg filled. Warnings about fields Tabby accepts but does not
+	 * implement go to warn(). May normalise doc.
 	 */
 	int (*validate)(cJSON *doc, char *path, size_t pathlen, char *msg, size_t msglen,
 	                void (*warn)(void *arg, const char *field, const char *what), void *arg);
@@ -96,15 +101,26 @@ struct ctl_kind {
 	void (*row)(const cJSON *doc, bool wide, char **cells, size_t ncells);
 };
 
+/* By a name or alias given on the command line (case-insensitive). */
 const struct ctl_kind *ctl_kind_find(const char *name);
+/* By a document's apiVersion and kind. */
+const struct ctl_kind *ctl_kind_find_doc(const char *api_version, const char *kind);
 /* Names of every kind, for help and errors. */
 const char *ctl_kind_names(void);
+/* Any scalar at doc.a.b[.c] as text (malloc'ed), dflt when absent. */
+char *ctl_cell(const cJSON *doc, const char *a, const char *b, const char *c, const char *dflt);
 /*
  * Cross-document checks of a set of IPPools about to be written (overlaps
  * with each other and with the pools already stored that are not replaced).
  */
 int ctl_pools_check_overlap(struct store *s, cJSON *const *pools, size_t n, size_t *bad, char *msg,
                             size_t msglen);
+/* kinds_policy.c: the extra kinds, searched after kinds.c's. */
+extern const struct ctl_kind *const ctl_policy_kinds[];
+extern const size_t ctl_n_policy_kinds;
+
+/* policy_cmd.c */
+int ctl_cmd_policy(struct ctl *c, int argc, char **argv);
 
 /* resource_cmd.c */
 int ctl_cmd_apply(struct ctl *c, int argc, char **argv); /* also create, replace */

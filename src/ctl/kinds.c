@@ -313,6 +313,7 @@ static int ctl_check_fields(struct ctl_check *ck, const cJSON *obj, const char *
 
 static const struct ctl_field ctl_metadata_fields[] = {
     {"name", CT_STRING, CS_YES, 0, 0, NULL, NULL},
+    {"namespace", CT_STRING, CS_YES, 0, 0, NULL, NULL},
     {"labels", CT_MAP, CS_YES, 0, 0, NULL, NULL},
     {"annotations", CT_MAP, CS_YES, 0, 0, NULL, NULL},
     {"resourceVersion", CT_ANY, CS_YES, 0, 0, NULL, NULL},
@@ -586,25 +587,30 @@ static int ctl_validate_common(const struct ctl_kind_impl *ki, cJSON *doc, struc
 		return ctl_validate_common(&(impl), doc, &ck);                                     \
 	}
 
-static void ctl_key_ippool(const char *name, char *buf, size_t len)
+static void ctl_key_ippool(const char *ns, const char *name, char *buf, size_t len)
 {
+	(void)ns;
 	snprintf(buf, len, STORE_KEY_PREFIX "ippools/%s", name);
 }
-static void ctl_key_ipamconfig(const char *name, char *buf, size_t len)
+static void ctl_key_ipamconfig(const char *ns, const char *name, char *buf, size_t len)
 {
+	(void)ns;
 	(void)name;
 	snprintf(buf, len, STORE_KEY_PREFIX "ipam/config");
 }
-static void ctl_key_bgpconfig(const char *name, char *buf, size_t len)
+static void ctl_key_bgpconfig(const char *ns, const char *name, char *buf, size_t len)
 {
+	(void)ns;
 	snprintf(buf, len, STORE_KEY_PREFIX "bgpconfig/%s", name);
 }
-static void ctl_key_bgppeer(const char *name, char *buf, size_t len)
+static void ctl_key_bgppeer(const char *ns, const char *name, char *buf, size_t len)
 {
+	(void)ns;
 	snprintf(buf, len, STORE_KEY_PREFIX "bgppeers/%s", name);
 }
-static void ctl_key_node(const char *name, char *buf, size_t len)
+static void ctl_key_node(const char *ns, const char *name, char *buf, size_t len)
 {
+	(void)ns;
 	snprintf(buf, len, STORE_KEY_PREFIX "nodes/%s", name);
 }
 
@@ -620,8 +626,7 @@ static const char *ctl_str(const cJSON *doc, const char *a, const char *b, const
 }
 
 /* Any scalar at doc.a.b[.c] as text, "" when absent. */
-static char *ctl_cell(const cJSON *doc, const char *a, const char *b, const char *c,
-                      const char *dflt)
+char *ctl_cell(const cJSON *doc, const char *a, const char *b, const char *c, const char *dflt)
 {
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(doc, a);
 	char buf[64];
@@ -734,48 +739,58 @@ CTL_VALIDATOR(ctl_validate_bgppeer, ctl_bgppeer_impl)
 CTL_VALIDATOR(ctl_validate_node, ctl_node_impl)
 
 static const struct ctl_kind_impl ctl_ippool_impl = {
-    {"IPPool", ippool_aliases, false, ctl_key_ippool, STORE_KEY_PREFIX "ippools/",
-     ctl_validate_ippool, ippool_cols, ippool_wide, ctl_row_ippool},
+    {"IPPool", "projectcalico.org/v3", ippool_aliases, false, false, false, ctl_key_ippool,
+     STORE_KEY_PREFIX "ippools/", ctl_validate_ippool, ippool_cols, ippool_wide, ctl_row_ippool},
     ctl_ippool_fields,
     true,
     ctl_ippool_extra};
 static const struct ctl_kind_impl ctl_ipamconfig_impl = {
-    {"IPAMConfiguration", ipamconfig_aliases, true, ctl_key_ipamconfig,
-     STORE_KEY_PREFIX "ipam/config", ctl_validate_ipamconfig, ipamconfig_cols, ipamconfig_cols,
-     ctl_row_ipamconfig},
+    {"IPAMConfiguration", "projectcalico.org/v3", ipamconfig_aliases, true, false, false,
+     ctl_key_ipamconfig, STORE_KEY_PREFIX "ipam/config", ctl_validate_ipamconfig, ipamconfig_cols,
+     ipamconfig_cols, ctl_row_ipamconfig},
     ctl_ipamconfig_fields,
     false,
     NULL};
 static const struct ctl_kind_impl ctl_bgpconfig_impl = {
-    {"BGPConfiguration", bgpconfig_aliases, false, ctl_key_bgpconfig, STORE_KEY_PREFIX "bgpconfig/",
-     ctl_validate_bgpconfig, bgpconfig_cols, bgpconfig_cols, ctl_row_bgpconfig},
+    {"BGPConfiguration", "projectcalico.org/v3", bgpconfig_aliases, false, false, false,
+     ctl_key_bgpconfig, STORE_KEY_PREFIX "bgpconfig/", ctl_validate_bgpconfig, bgpconfig_cols,
+     bgpconfig_cols, ctl_row_bgpconfig},
     ctl_bgpconfig_fields,
     false,
     NULL};
 static const struct ctl_kind_impl ctl_bgppeer_impl = {
-    {"BGPPeer", bgppeer_aliases, false, ctl_key_bgppeer, STORE_KEY_PREFIX "bgppeers/",
-     ctl_validate_bgppeer, bgppeer_cols, bgppeer_wide, ctl_row_bgppeer},
+    {"BGPPeer", "projectcalico.org/v3", bgppeer_aliases, false, false, false, ctl_key_bgppeer,
+     STORE_KEY_PREFIX "bgppeers/", ctl_validate_bgppeer, bgppeer_cols, bgppeer_wide,
+     ctl_row_bgppeer},
     ctl_bgppeer_fields,
     true,
     ctl_bgppeer_extra};
-static const struct ctl_kind_impl ctl_node_impl = {{"Node", node_aliases, false, ctl_key_node,
-                                                    STORE_KEY_PREFIX "nodes/", ctl_validate_node,
-                                                    node_cols, node_wide, ctl_row_node},
-                                                   ctl_node_fields,
-                                                   false,
-                                                   NULL};
+static const struct ctl_kind_impl ctl_node_impl = {
+    {"Node", "projectcalico.org/v3", node_aliases, false, false, false, ctl_key_node,
+     STORE_KEY_PREFIX "nodes/", ctl_validate_node, node_cols, node_wide, ctl_row_node},
+    ctl_node_fields,
+    false,
+    NULL};
 
 static const struct ctl_kind_impl *const ctl_kinds[] = {
     &ctl_ippool_impl, &ctl_ipamconfig_impl, &ctl_bgpconfig_impl, &ctl_bgppeer_impl, &ctl_node_impl,
 };
 
+static const struct ctl_kind *ctl_kind_at(size_t i)
+{
+	size_t n = sizeof(ctl_kinds) / sizeof(ctl_kinds[0]);
+
+	if (i < n)
+		return &ctl_kinds[i]->kind;
+	return i - n < ctl_n_policy_kinds ? ctl_policy_kinds[i - n] : NULL;
+}
+
 const struct ctl_kind *ctl_kind_find(const char *name)
 {
+	const struct ctl_kind *k;
 	size_t i, j;
 
-	for (i = 0; i < sizeof(ctl_kinds) / sizeof(ctl_kinds[0]); i++) {
-		const struct ctl_kind *k = &ctl_kinds[i]->kind;
-
+	for (i = 0; (k = ctl_kind_at(i)); i++) {
 		if (strcasecmp(k->name, name) == 0)
 			return k;
 		for (j = 0; k->aliases[j]; j++)
@@ -785,9 +800,22 @@ const struct ctl_kind *ctl_kind_find(const char *name)
 	return NULL;
 }
 
+const struct ctl_kind *ctl_kind_find_doc(const char *api_version, const char *kind)
+{
+	const struct ctl_kind *k;
+	size_t i;
+
+	for (i = 0; (k = ctl_kind_at(i)); i++)
+		if (strcmp(k->name, kind) == 0 && strcmp(k->api_version, api_version) == 0)
+			return k;
+	return NULL;
+}
+
 const char *ctl_kind_names(void)
 {
-	return "IPPool, IPAMConfiguration, BGPConfiguration, BGPPeer, Node";
+	return "IPPool, IPAMConfiguration, BGPConfiguration, BGPPeer, Node (projectcalico.org/v3), "
+	       "NetworkPolicy, GlobalNetworkPolicy (projectcalico.org/v3), NetworkPolicy "
+	       "(networking.k8s.io/v1), Namespace (v1), WorkloadEndpoint (read-only)";
 }
 
 int ctl_pools_check_overlap(struct store *s, cJSON *const *pools, size_t n, size_t *bad, char *msg,

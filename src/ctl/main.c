@@ -26,19 +26,21 @@
 static const char ctl_usage[] =
     "usage: tabbyctl [GLOBAL OPTIONS] COMMAND [ARGS]\n"
     "\n"
-    "Resources (projectcalico.org/v3 kinds: IPPool, IPAMConfiguration, BGPConfiguration,\n"
-    "BGPPeer, Node):\n"
+    "Resources (projectcalico.org/v3: IPPool, IPAMConfiguration, BGPConfiguration, BGPPeer,\n"
+    "Node, NetworkPolicy, GlobalNetworkPolicy; networking.k8s.io/v1 NetworkPolicy; v1\n"
+    "Namespace; WorkloadEndpoint, written by tabbyd, for get and label):\n"
     "  apply -f FILE|-          create or replace every resource in FILE (all or nothing)\n"
     "  create -f FILE|-         create; fails if one exists\n"
     "  replace -f FILE|-        replace; fails if one does not exist\n"
-    "  delete -f FILE|- | KIND NAME\n"
-    "  get KIND [NAME] [-o table|wide|json|yaml]\n"
-    "  label KIND NAME key=value|key- ...\n"
+    "  delete -f FILE|- | KIND NAME [-n NAMESPACE]\n"
+    "  get KIND [NAME] [-n NAMESPACE | -A] [-o table|wide|json|yaml]\n"
+    "  label KIND NAME [-n NAMESPACE] key=value|key- ... [--overwrite]\n"
     "Operations:\n"
     "  node status [-o table|wide|json]   BGP sessions of the local tabbyd\n"
     "  ipam show [--ip IP] [--show-blocks] [--show-borrowed] [--show-configuration]\n"
     "  ipam check [-o report.json]\n"
     "  ipam release --ip IP | --from-report FILE\n"
+    "  policy show --node NODE [--check]    the nftables ruleset NODE's policy renders to\n"
     "  version\n"
     "\n"
     "Global options:\n"
@@ -144,6 +146,7 @@ static const struct ctl_command ctl_commands[] = {
     {"apply", ctl_cmd_apply},   {"create", ctl_cmd_apply}, {"replace", ctl_cmd_apply},
     {"delete", ctl_cmd_delete}, {"get", ctl_cmd_get},      {"label", ctl_cmd_label},
     {"ipam", ctl_cmd_ipam},     {"node", ctl_cmd_node},    {"version", ctl_cmd_version},
+    {"policy", ctl_cmd_policy},
 };
 
 int main(int argc, char **argv)

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <tabby/ipam.h>
+#include <tabby/json.h>
 #include <tabby/store.h>
 
 #include "ctl.h"
@@ -33,10 +34,11 @@ static const char apply_usage[] =
     "usage: tabbyctl apply|create|replace -f FILE|-\n"
     "  apply: create or replace; create: fail if a resource exists; replace: fail if one\n"
     "  does not. Every document is validated first; then all are written, or none.\n";
-static const char delete_usage[] = "usage: tabbyctl delete -f FILE|- | KIND NAME\n";
-static const char get_usage[] = "usage: tabbyctl get KIND [NAME] [-o table|wide|json|yaml]\n";
+static const char delete_usage[] = "usage: tabbyctl delete -f FILE|- | KIND NAME [-n NAMESPACE]\n";
+static const char get_usage[] =
+    "usage: tabbyctl get KIND [NAME] [-n NAMESPACE | -A] [-o table|wide|json|yaml]\n";
 static const char label_usage[] =
-    "usage: tabbyctl label KIND NAME key=value|key- ... [--overwrite]\n";
+    "usage: tabbyctl label KIND NAME [-n NAMESPACE] key=value|key- ... [--overwrite]\n";
 
 /* "FILE:LINE: PATH: MSG", the line being that of the field (or of the document). */
 static void ctl_doc_error(struct ctl *c, const struct ctl_doc *d, const char *path, const char *fmt,
@@ -102,30 +104,45 @@ static bool ctl_name_valid(const char *s)
 	return true;
 }
 
-/* Document-level checks shared by every command that reads manifests. */
+/* Kubernetes namespace names: DNS-1123 label. */
+static bool ctl_namespace_valid(const char *s)
+{
+	return strlen(s) <= 63 && !strchr(s, '.') && ctl_name_valid(s);
+}
+
+/*
+ * Document-level checks shared by every command that reads manifests: the
+ * kind (by apiVersion and kind), the name and, for namespaced kinds, the
+ * namespace (set to "default" when absent, as kubectl does).
+ */
 static int ctl_doc_identify(struct ctl *c, const struct ctl_doc *d, const struct ctl_kind **kind,
-                            const char **name)
+                            const char **ns, const char **name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->json, "apiVersion");
 	const cJSON *k = cJSON_GetObjectItemCaseSensitive(d->json, "kind");
-	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(d->json, "metadata");
+	cJSON *meta = cJSON_GetObjectItemCaseSensitive(d->json, "metadata");
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	const cJSON *nsj = cJSON_GetObjectItemCaseSensitive(meta, "namespace");
+	const struct ctl_kind *byname;
 
-	if (!cJSON_IsString(v) || strcmp(v->valuestring, CTL_API_VERSION) != 0) {
-		ctl_doc_error(c, d, "apiVersion", "expected \"%s\"%s%s%s", CTL_API_VERSION,
-		              cJSON_IsString(v) ? ", got \"" : " (missing)",
-		              cJSON_IsString(v) ? v->valuestring : "",
-		              cJSON_IsString(v) ? "\"" : "");
-		return -EINVAL;
-	}
 	if (!cJSON_IsString(k)) {
 		ctl_doc_error(c, d, "kind", "missing");
 		return -EINVAL;
 	}
-	*kind = ctl_kind_find(k->valuestring);
-	if (!*kind || strcmp((*kind)->name, k->valuestring) != 0) {
+	byname = ctl_kind_find(k->valuestring);
+	if (!byname || strcmp(byname->name, k->valuestring) != 0) {
 		ctl_doc_error(c, d, "kind", "unknown kind \"%s\" (known: %s)", k->valuestring,
 		              ctl_kind_names());
+		return -EINVAL;
+	}
+	if (!cJSON_IsString(v)) {
+		ctl_doc_error(c, d, "apiVersion", "missing (expected \"%s\")", byname->api_version);
+		return -EINVAL;
+	}
+	*kind = ctl_kind_find_doc(v->valuestring, k->valuestring);
+	if (!*kind) {
+		ctl_doc_error(c, d, "apiVersion", "\"%s\" has no kind %s (expected \"%s\")",
+		              v->valuestring, k->valuestring, byname->api_version);
 		return -EINVAL;
 	}
 	if (!cJSON_IsObject(meta) || !cJSON_IsString(n)) {
@@ -142,6 +159,19 @@ static int ctl_doc_identify(struct ctl *c, const struct ctl_doc *d, const struct
 	if ((*kind)->singleton && strcmp(n->valuestring, "default") != 0) {
 		ctl_doc_error(c, d, "metadata.name", "a %s must be named \"default\"",
 		              (*kind)->name);
+		return -EINVAL;
+	}
+	*ns = NULL;
+	if ((*kind)->namespaced) {
+		if (!nsj)
+			nsj = cJSON_AddStringToObject(meta, "namespace", "default");
+		if (!cJSON_IsString(nsj) || !ctl_namespace_valid(nsj->valuestring)) {
+			ctl_doc_error(c, d, "metadata.namespace", "not a valid namespace name");
+			return -EINVAL;
+		}
+		*ns = nsj->valuestring;
+	} else if (nsj && !(*kind)->read_only) {
+		ctl_doc_error(c, d, "metadata.namespace", "a %s is not namespaced", (*kind)->name);
 		return -EINVAL;
 	}
 	*name = n->valuestring;
@@ -167,6 +197,7 @@ enum ctl_write_mode { CTL_APPLY, CTL_CREATE, CTL_REPLACE };
 
 struct ctl_pending {
 	const struct ctl_kind *kind;
+	const char *ns;
 	const char *name;
 	char key[CTL_KEY_MAX];
 	char *value;
@@ -229,12 +260,13 @@ static int ctl_write(struct ctl *c, struct ctl_manifest *m, enum ctl_write_mode 
 		char path[256] = "", msg[512] = "";
 		int64_t rv;
 
-		ret = ctl_doc_identify(c, d, &pend[i].kind, &pend[i].name);
+		ret = ctl_doc_identify(c, d, &pend[i].kind, &pend[i].ns, &pend[i].name);
 		if (ret < 0)
 			goto out;
 		for (j = 0; j < i; j++) {
 			if (pend[j].kind == pend[i].kind &&
-			    strcmp(pend[j].name, pend[i].name) == 0) {
+			    strcmp(pend[j].name, pend[i].name) == 0 &&
+			    (!pend[i].ns || strcmp(pend[j].ns, pend[i].ns) == 0)) {
 				ctl_doc_error(c, d, "metadata.name", "%s \"%s\" appears twice",
 				              pend[i].kind->name, pend[i].name);
 				ret = -EINVAL;
@@ -250,7 +282,7 @@ static int ctl_write(struct ctl *c, struct ctl_manifest *m, enum ctl_write_mode 
 		}
 		if (strcmp(pend[i].kind->name, "IPPool") == 0)
 			pools[npools++] = d->json;
-		pend[i].kind->key(pend[i].name, pend[i].key, sizeof(pend[i].key));
+		pend[i].kind->key(pend[i].ns, pend[i].name, pend[i].key, sizeof(pend[i].key));
 		ret = store_get(s, pend[i].key, &kv);
 		if (ret < 0 && ret != -ENOENT) {
 			fprintf(c->err, "tabbyctl: reading %s: %s\n", pend[i].key,
@@ -391,12 +423,79 @@ int ctl_cmd_apply(struct ctl *c, int argc, char **argv)
 	return r;
 }
 
-static int ctl_delete_one(struct ctl *c, struct store *s, const struct ctl_kind *k,
+/* Does a stored document belong to kind k (several kinds share a key prefix)? */
+static bool ctl_doc_is(const cJSON *doc, const struct ctl_kind *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "apiVersion");
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+
+	return cJSON_IsString(v) && cJSON_IsString(kind) &&
+	       strcmp(v->valuestring, k->api_version) == 0 &&
+	       strcmp(kind->valuestring, k->name) == 0;
+}
+
+/*
+ * The store key of NAME (in namespace ns) of kind k. Workload endpoints live
+ * under their node (workloads/<node>/<name>): found by scanning.
+ */
+static int ctl_locate(struct store *s, const struct ctl_kind *k, const char *ns, const char *name,
+                      char *key, size_t len)
+{
+	struct store_list l = {0};
+	size_t i, found = 0;
+	int ret;
+
+	if (!k->read_only) {
+		k->key(k->namespaced ? ns : NULL, name, key, len);
+		return 0;
+	}
+	ret = store_list(s, k->key_prefix, &l);
+	for (i = 0; ret == 0 && i < l.n; i++) {
+		const char *slash = strrchr(l.kvs[i].key, '/');
+		cJSON *doc;
+		const cJSON *dns;
+
+		if (!slash || strcmp(slash + 1, name) != 0)
+			continue;
+		doc = cJSON_Parse(l.kvs[i].value);
+		dns = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(doc, "metadata"), "namespace");
+		if (!ns || (cJSON_IsString(dns) && strcmp(dns->valuestring, ns) == 0)) {
+			snprintf(key, len, "%s", l.kvs[i].key);
+			found++;
+		}
+		cJSON_Delete(doc);
+	}
+	store_list_free(&l);
+	if (ret < 0)
+		return ret;
+	return found == 1 ? 0 : found ? -EEXIST : -ENOENT;
+}
+
+static void ctl_not_found(struct ctl *c, const struct ctl_kind *k, const char *ns, const char *name,
+                          int err)
+{
+	if (err == -ENOENT)
+		fprintf(c->err, "tabbyctl: %s \"%s\"%s%s not found\n", k->name, name,
+		        k->namespaced ? " in namespace " : "", k->namespaced ? ns : "");
+	else if (err == -EEXIST)
+		fprintf(c->err, "tabbyctl: %s \"%s\" is ambiguous: give its namespace with -n\n",
+		        k->name, name);
+	else
+		fprintf(c->err, "tabbyctl: %s \"%s\": %s\n", k->name, name, store_strerror(err));
+}
+
+static int ctl_delete_one(struct ctl *c, struct store *s, const struct ctl_kind *k, const char *ns,
                           const char *name)
 {
 	char key[CTL_KEY_MAX], err[IPAM_ERRLEN];
 	int ret;
 
+	if (k->read_only) {
+		fprintf(c->err, "tabbyctl: %s \"%s\": written by tabbyd (CNI DEL removes it)\n",
+		        k->name, name);
+		return -EPERM;
+	}
 	if (strcmp(k->name, "IPPool") == 0) {
 		/* Through IPAM: its empty blocks go too; a pool in use is refused. */
 		ret = ipam_pool_delete(s, name, err, sizeof(err));
@@ -406,36 +505,56 @@ static int ctl_delete_one(struct ctl *c, struct store *s, const struct ctl_kind 
 			fprintf(c->err, "tabbyctl: IPPool \"%s\": %s\n", name, err);
 		return ret;
 	}
-	k->key(name, key, sizeof(key));
+	k->key(k->namespaced ? ns : NULL, name, key, sizeof(key));
 	ret = store_delete(s, key, 0);
-	if (ret == -ENOENT)
-		fprintf(c->err, "tabbyctl: %s \"%s\" not found\n", k->name, name);
-	else if (ret < 0)
-		fprintf(c->err, "tabbyctl: deleting %s \"%s\": %s\n", k->name, name,
-		        store_strerror(ret));
+	if (ret < 0)
+		ctl_not_found(c, k, ns, name, ret);
 	return ret;
 }
 
+/* -n NAMESPACE / -A for the commands that take KIND NAME. */
+struct ctl_scope {
+	const char *ns;
+	bool all;
+};
+
 int ctl_cmd_delete(struct ctl *c, int argc, char **argv)
 {
+	static const struct option opts[] = {
+	    {"filename", required_argument, NULL, 'f'},
+	    {"namespace", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
 	const struct ctl_kind *k;
 	struct ctl_manifest m;
 	struct store *s;
-	const char *file, *name;
+	const char *file = NULL, *name, *ns = "default";
 	size_t i, ok = 0;
-	int rest, r, failed = 0;
+	int opt, failed = 0;
 
-	r = ctl_file_args(c, argc, argv, delete_usage, &file, &rest);
-	if (r != 0)
-		return r > 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "f:n:h", opts, NULL)) != -1) {
+		if (opt == 'f') {
+			file = optarg;
+		} else if (opt == 'n') {
+			ns = optarg;
+		} else if (opt == 'h') {
+			fputs(delete_usage, c->out);
+			return CTL_EXIT_OK;
+		} else {
+			fputs(delete_usage, c->err);
+			return CTL_EXIT_USAGE;
+		}
+	}
 	if (file) {
-		if (rest < argc)
+		if (optind < argc)
 			return ctl_usage_error(c, delete_usage,
 			                       "delete: -f and KIND NAME exclude each other");
 		if (ctl_manifest_load(file, &m, c->err) < 0)
 			return CTL_EXIT_ERROR;
 		for (i = 0; i < m.n; i++) {
-			if (ctl_doc_identify(c, &m.docs[i], &k, &name) < 0) {
+			if (ctl_doc_identify(c, &m.docs[i], &k, &ns, &name) < 0) {
 				ctl_manifest_free(&m);
 				return CTL_EXIT_ERROR;
 			}
@@ -445,24 +564,24 @@ int ctl_cmd_delete(struct ctl *c, int argc, char **argv)
 			return CTL_EXIT_ERROR;
 		}
 		for (i = 0; i < m.n; i++) {
-			ctl_doc_identify(c, &m.docs[i], &k, &name);
-			if (ctl_delete_one(c, s, k, name) < 0)
+			ctl_doc_identify(c, &m.docs[i], &k, &ns, &name);
+			if (ctl_delete_one(c, s, k, ns, name) < 0)
 				failed = 1;
 			else
 				ok++;
 		}
 		ctl_manifest_free(&m);
 	} else {
-		if (argc - rest != 2)
+		if (argc - optind != 2)
 			return ctl_usage_error(c, delete_usage,
 			                       "delete: give -f FILE or KIND NAME");
-		k = ctl_kind_find(argv[rest]);
+		k = ctl_kind_find(argv[optind]);
 		if (!k)
 			return ctl_usage_error(c, NULL, "unknown kind \"%s\" (known: %s)",
-			                       argv[rest], ctl_kind_names());
+			                       argv[optind], ctl_kind_names());
 		if (ctl_store(c, &s) < 0)
 			return CTL_EXIT_ERROR;
-		if (ctl_delete_one(c, s, k, argv[rest + 1]) < 0)
+		if (ctl_delete_one(c, s, k, ns, argv[optind + 1]) < 0)
 			failed = 1;
 		else
 			ok++;
@@ -489,15 +608,59 @@ static cJSON *ctl_stored_doc(const struct store_kv *kv)
 	return doc;
 }
 
+/* Every object of kind k (in ns, or all namespaces with all). */
+static int ctl_list_kind(struct store *s, const struct ctl_kind *k, const struct ctl_scope *sc,
+                         cJSON ***out, size_t *n)
+{
+	struct store_list l = {0};
+	char prefix[CTL_KEY_MAX];
+	cJSON **docs;
+	size_t i;
+	int ret;
+
+	*n = 0;
+	if (k->namespaced && !sc->all)
+		snprintf(prefix, sizeof(prefix), "%s%s/", k->key_prefix, sc->ns);
+	else
+		snprintf(prefix, sizeof(prefix), "%s", k->key_prefix);
+	ret = store_list(s, prefix, &l);
+	if (ret < 0)
+		return ret;
+	docs = calloc(l.n ? l.n : 1, sizeof(*docs));
+	if (!docs) {
+		store_list_free(&l);
+		return -ENOMEM;
+	}
+	for (i = 0; i < l.n; i++) {
+		cJSON *doc = ctl_stored_doc(&l.kvs[i]);
+		const cJSON *dns = json_get(doc, "metadata.namespace");
+
+		/* Kinds share prefixes (Calico and Kubernetes policies): keep ours. */
+		if (!doc || !ctl_doc_is(doc, k) ||
+		    (k->read_only && !sc->all && sc->ns &&
+		     !(cJSON_IsString(dns) && strcmp(dns->valuestring, sc->ns) == 0))) {
+			cJSON_Delete(doc);
+			continue;
+		}
+		docs[(*n)++] = doc;
+	}
+	store_list_free(&l);
+	*out = docs;
+	return 0;
+}
+
 int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"output", required_argument, NULL, 'o'},
+	    {"namespace", required_argument, NULL, 'n'},
+	    {"all-namespaces", no_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct ctl_scope sc = {"default", false};
+	bool ns_given = false;
 	const struct ctl_kind *k;
-	struct store_list l = {0};
 	struct store_kv kv = {0};
 	struct store *s;
 	cJSON **docs = NULL;
@@ -507,12 +670,19 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 	bool single;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:n:Ah", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			if (ctl_parse_output(optarg, &c->output) < 0)
 				return ctl_usage_error(c, get_usage, "unknown output format \"%s\"",
 				                       optarg);
+			break;
+		case 'n':
+			sc.ns = optarg;
+			ns_given = true;
+			break;
+		case 'A':
+			sc.all = true;
 			break;
 		case 'h':
 			fputs(get_usage, c->out);
@@ -530,19 +700,23 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 		                       ctl_kind_names());
 	if (ctl_store(c, &s) < 0)
 		return CTL_EXIT_ERROR;
+	/* Workload endpoints of every namespace unless -n says which. */
+	if (k->read_only && !ns_given)
+		sc.all = true;
 	single = argc - optind == 2 || k->singleton;
 	if (single) {
-		k->key(argc - optind == 2 ? argv[optind + 1] : "default", key, sizeof(key));
-		ret = store_get(s, key, &kv);
+		const char *name = argc - optind == 2 ? argv[optind + 1] : "default";
+
+		ret = ctl_locate(s, k, sc.all ? NULL : sc.ns, name, key, sizeof(key));
+		if (ret == 0)
+			ret = store_get(s, key, &kv);
 		if (ret == -ENOENT && !(argc - optind == 2)) {
 			/* A singleton never written: its defaults apply; show nothing. */
 			rc = ctl_print_docs(c, k, NULL, 0, false);
 			goto out;
 		}
 		if (ret < 0) {
-			fprintf(c->err, "tabbyctl: %s \"%s\" %s\n", k->name,
-			        argc - optind == 2 ? argv[optind + 1] : "default",
-			        ret == -ENOENT ? "not found" : store_strerror(ret));
+			ctl_not_found(c, k, sc.ns, name, ret);
 			goto out;
 		}
 		docs = calloc(1, sizeof(*docs));
@@ -550,21 +724,10 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 			goto out;
 		n = 1;
 	} else {
-		ret = store_list(s, k->key_prefix, &l);
+		ret = ctl_list_kind(s, k, &sc, &docs, &n);
 		if (ret < 0) {
 			fprintf(c->err, "tabbyctl: listing %s: %s\n", k->name, store_strerror(ret));
 			goto out;
-		}
-		docs = calloc(l.n ? l.n : 1, sizeof(*docs));
-		if (!docs)
-			goto out;
-		for (i = 0; i < l.n; i++) {
-			/* Only direct children: "nodes/a", not deeper keys. */
-			if (strchr(l.kvs[i].key + strlen(k->key_prefix), '/'))
-				continue;
-			docs[n] = ctl_stored_doc(&l.kvs[i]);
-			if (docs[n])
-				n++;
 		}
 	}
 	rc = ctl_print_docs(c, k, docs, n, single && argc - optind == 2);
@@ -573,7 +736,6 @@ out:
 		cJSON_Delete(docs[i]);
 	free(docs);
 	store_kv_clear(&kv);
-	store_list_free(&l);
 	return rc;
 }
 
@@ -606,9 +768,11 @@ int ctl_cmd_label(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"overwrite", no_argument, NULL, 'w'},
+	    {"namespace", required_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *ns = NULL;
 	const struct ctl_kind *k;
 	struct store *s;
 	char key[CTL_KEY_MAX];
@@ -616,9 +780,11 @@ int ctl_cmd_label(struct ctl *c, int argc, char **argv)
 	int opt, i, attempt, ret = 0;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		if (opt == 'w') {
 			overwrite = true;
+		} else if (opt == 'n') {
+			ns = optarg;
 		} else if (opt == 'h') {
 			fputs(label_usage, c->out);
 			return CTL_EXIT_OK;
@@ -647,7 +813,15 @@ int ctl_cmd_label(struct ctl *c, int argc, char **argv)
 	}
 	if (ctl_store(c, &s) < 0)
 		return CTL_EXIT_ERROR;
-	k->key(argv[optind + 1], key, sizeof(key));
+	ret = ctl_locate(s, k,
+	                 ns             ? ns
+	                 : k->read_only ? NULL
+	                                : "default",
+	                 argv[optind + 1], key, sizeof(key));
+	if (ret < 0) {
+		ctl_not_found(c, k, ns ? ns : "default", argv[optind + 1], ret);
+		return CTL_EXIT_ERROR;
+	}
 	for (attempt = 0; attempt < 10; attempt++) {
 		struct store_kv kv = {0};
 		cJSON *doc, *meta, *labels;

@@ -5,6 +5,7 @@
  *   GET  /v1/status      node, datastore, pools, counters; 503 + CNI code 50
  *                        while the agent cannot serve ADD (no IP pool)
  *   GET  /v1/endpoints   this node's workload endpoints
+ *   GET  /v1/bgp, /v1/bgp/rib, POST /v1/bgp/peers/ADDR/{refresh,reset}  (api_bgp.c)
  * Errors are JSON {"code": CNI code, "msg": ..., "details": ...} with a 4xx
  * (the request is wrong) or 5xx (the agent could not do it) status. The
  * socket is created with mode 0600 and owned by root: only root may wire pods.
@@ -32,7 +33,7 @@
 
 #include "tabbyd.h"
 
-static void api_send_json(struct evhttp_request *r, int status, const char *json)
+void api_send_json(struct evhttp_request *r, int status, const char *json)
 {
 	struct evbuffer *out = evbuffer_new();
 	const char *reason = status < 300 ? "OK" : status < 500 ? "Bad Request" : "Error";
@@ -50,8 +51,8 @@ static void api_send_json(struct evhttp_request *r, int status, const char *json
 		evbuffer_free(out);
 }
 
-static void api_send_error(struct evhttp_request *r, int status, int code, const char *msg,
-                           const char *details)
+void api_send_error(struct evhttp_request *r, int status, int code, const char *msg,
+                    const char *details)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *s = NULL;
@@ -214,6 +215,8 @@ static void api_dispatch(struct evhttp_request *r, void *arg)
 		api_status(d, r);
 	else if (strcmp(path, "/v1/endpoints") == 0 && cmd == EVHTTP_REQ_GET)
 		api_endpoints(d, r);
+	else if (strncmp(path, "/v1/bgp", 7) == 0 && (path[7] == '\0' || path[7] == '/'))
+		api_bgp(d, r, path);
 	else if (strcmp(path, "/v1/status") == 0 || strcmp(path, "/v1/endpoints") == 0)
 		api_send_error(r, 405, 7, "use GET", NULL);
 	else

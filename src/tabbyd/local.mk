@@ -18,10 +18,13 @@ src_tabbyd_tabbyd_SOURCES = \
 	src/tabbyd/endpoint.c \
 	src/tabbyd/reconcile.c \
 	src/tabbyd/reaper.c \
-	src/tabbyd/sd.c
+	src/tabbyd/sd.c \
+	src/tabbyd/bgp_config.c \
+	src/tabbyd/bgp.c \
+	src/tabbyd/api_bgp.c
 src_tabbyd_tabbyd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) $(YAML_CFLAGS) \
 	$(LIBNL_CFLAGS) $(SYSTEMD_CFLAGS) $(SQLITE_CFLAGS)
-TABBYD_LIBS = src/tabbyd/libtabbyd_request.a ipam/libtabby_ipam.a \
+TABBYD_LIBS = src/tabbyd/libtabbyd_request.a bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
 	src/dataplane/libtabby_dataplane.a src/policy/libtabby_policy.a src/store/libtabby_store.a \
 	src/lib/libtabby_common.a $(LIBEVENT_LIBS) $(LIBNL_LIBS) $(NFTABLES_LIBS) $(SQLITE_LIBS) \
 	$(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS)
@@ -34,7 +37,8 @@ TESTS += tests/unit/test_tabbyd_request tests/unit/test_tabbyd_config \
 tests_unit_test_tabbyd_request_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS) -I$(top_srcdir)/src/tabbyd
 tests_unit_test_tabbyd_request_LDADD = src/tabbyd/libtabbyd_request.a \
 	src/lib/libtabby_common.a $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) $(UNIT_LIBS)
-tests_unit_test_tabbyd_config_SOURCES = tests/unit/test_tabbyd_config.c src/tabbyd/tabbyd_config.c
+tests_unit_test_tabbyd_config_SOURCES = tests/unit/test_tabbyd_config.c src/tabbyd/tabbyd_config.c \
+	src/tabbyd/bgp_config.c
 tests_unit_test_tabbyd_config_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS) $(YAML_CFLAGS) \
 	-I$(top_srcdir)/src/tabbyd
 tests_unit_test_tabbyd_config_LDADD = src/lib/libtabby_common.a $(CJSON_LIBS) $(YAML_LIBS) \
@@ -53,6 +57,11 @@ tests_fuzz_fuzz_api_request_LDADD = src/tabbyd/libtabbyd_request.a src/lib/libta
 	$(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS)
 tests_fuzz_fuzz_api_request_LDFLAGS = -fsanitize=fuzzer $(AM_LDFLAGS)
 endif
+
+# tabbyd's BGP speaker against FRR (needs root, FRR, jq, curl; tabbyd and tabbyctl built).
+TESTS += tests/integration/test_tabbyd_bgp.sh
+EXTRA_DIST += tests/integration/test_tabbyd_bgp.sh
+tests/integration/test_tabbyd_bgp.log: src/tabbyd/tabbyd src/ctl/tabbyctl
 
 dist_man_MANS += doc/tabbyd.8 doc/tabby-cni.8 doc/tabbyd.yaml.5
 EXTRA_DIST += contrib/systemd/tabbyd.service

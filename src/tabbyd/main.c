@@ -6,9 +6,11 @@
  * IPAM; register the Node and bootstrap pools; reconcile (reconcile.c); open
  * the API socket; tell systemd READY=1. SIGTERM/SIGINT stop the loop cleanly
  * (pods and routes stay as they are, so a restart disturbs nothing); SIGHUP
- * reloads the configuration: log level, underlay addresses, labels, MTU and
- * bootstrap pools take effect at once, node name, datastore and API socket at the next
- * start (a warning says so).
+ * reloads the configuration: log level, underlay addresses, labels, MTU,
+ * bootstrap pools and the bgp: section (bgp.c) take effect at once, node name,
+ * datastore and API socket at the next start (a warning says so). The BGP
+ * speaker starts after the API listens and before READY=1, and stops (Cease
+ * to every peer) before the API closes.
  */
 #include "config.h"
 
@@ -44,7 +46,7 @@ static void tabbyd_usage(FILE *f)
 static void tabbyd_reload(struct tabbyd *d)
 {
 	struct tabbyd_config n;
-	char err[600] = "";
+	char err[600] = "", bgp[96];
 	size_t i;
 
 	sd_reloading();
@@ -79,12 +81,14 @@ static void tabbyd_reload(struct tabbyd *d)
 	memcpy(d->cfg.label_values, n.label_values, sizeof(n.label_values));
 	d->cfg.n_labels = n.n_labels;
 	n.n_labels = 0; /* moved */
+	tabbyd_bgp_reload(d, &n.bgp);
 	tabbyd_config_free(&n);
 	if (tabbyd_node_register(d) < 0)
 		log_err("reload: updating the Node document failed");
 	tabbyd_pools_bootstrap(d);
 	log_info("configuration reloaded from %s", d->cfg.path);
-	sd_ready("running as node %s; configuration reloaded", d->cfg.node_name);
+	tabbyd_bgp_summary(d, bgp, sizeof(bgp));
+	sd_ready("running as node %s; configuration reloaded; %s", d->cfg.node_name, bgp);
 }
 
 static void tabbyd_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -137,6 +141,7 @@ static void tabbyd_datastore_dir(const char *url)
 static int tabbyd_open(struct tabbyd *d)
 {
 	struct reconcile_stats st;
+	char bgp[96];
 	int ret;
 
 	ret = api_check_free(d->cfg.api_socket);
@@ -180,12 +185,16 @@ static int tabbyd_open(struct tabbyd *d)
 	ret = api_start(d);
 	if (ret < 0)
 		return ret;
+	ret = tabbyd_bgp_start(d);
+	if (ret < 0)
+		return ret;
 	d->ready = true;
 	sd_setup(d);
-	sd_ready("node %s: %u endpoint%s, %u affine block%s; API on %s", d->cfg.node_name,
+	tabbyd_bgp_summary(d, bgp, sizeof(bgp));
+	sd_ready("node %s: %u endpoint%s, %u affine block%s; %s; API on %s", d->cfg.node_name,
 	         st.endpoints - st.endpoints_removed,
 	         st.endpoints - st.endpoints_removed == 1 ? "" : "s", st.blackholes,
-	         st.blackholes == 1 ? "" : "s", d->cfg.api_socket);
+	         st.blackholes == 1 ? "" : "s", bgp, d->cfg.api_socket);
 	log_notice("tabbyd %s ready: node %s, datastore %s, API %s", PACKAGE_VERSION,
 	           d->cfg.node_name, store_describe(d->store), d->cfg.api_socket);
 	return 0;
@@ -193,6 +202,7 @@ static int tabbyd_open(struct tabbyd *d)
 
 static void tabbyd_close(struct tabbyd *d)
 {
+	tabbyd_bgp_stop(d);
 	api_stop(d);
 	reaper_stop(); /* deletes what is still queued */
 	if (d->ipam)

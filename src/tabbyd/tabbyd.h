@@ -14,6 +14,9 @@
  *   reconcile.c    start-up reconciliation of endpoints, allocations and routes
  *   reaper.c       deletion of released veths by a worker thread
  *   sd.c           systemd notification (READY, STATUS, WATCHDOG)
+ *   bgp_config.c   the `bgp:` section of the configuration
+ *   bgp.c          the BGP speaker in the event loop: peers, originations, reload
+ *   api_bgp.c      the REST API's /v1/bgp endpoints
  */
 #ifndef TABBYD_H
 #define TABBYD_H
@@ -23,6 +26,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <tabby/bgp.h>
 #include <tabby/prefix.h>
 
 #include "api_request.h"
@@ -35,6 +39,7 @@ struct ipam;
 struct nl_ctx;
 struct policy_label;
 struct cJSON;
+struct evhttp_request;
 
 #define TABBYD_DEFAULT_CONFIG SYSCONFDIR "/tabby/tabbyd.yaml"
 #define TABBYD_DEFAULT_SOCKET "/run/tabby/tabbyd.sock"
@@ -54,6 +59,42 @@ struct tabbyd_pool_config {
 
 #define TABBYD_MAX_LABELS 64
 
+/* ---- the bgp: section (bgp_config.c) ---- */
+
+#define TABBYD_BGP_DEFAULT_AS  64512
+#define TABBYD_BGP_MAX_PEERS   256
+#define TABBYD_BGP_MAX_ORIGINS 4096
+#define TABBYD_BGP_MAX_COMMS   32
+
+struct tabbyd_bgp_peer {
+	/* Settings after defaults; description and password point to the owned copies below. */
+	struct bgp_peer_config pc;
+	char *description;
+	char *password;
+};
+
+struct tabbyd_bgp_origin {
+	struct prefix prefix;
+	bool has_med;
+	uint32_t med;
+	uint32_t communities[TABBYD_BGP_MAX_COMMS]; /* RFC 1997 A << 16 | B */
+	size_t n_communities;
+};
+
+struct tabbyd_bgp_config {
+	bool enabled;
+	uint32_t as_number;
+	uint32_t router_id;      /* host byte order; 0 until resolved (routerID or addresses) */
+	struct addr listen_addr; /* family 0: every address */
+	uint16_t listen_port;
+	int hold_time;          /* peers' default (BGP_HOLD_TIME_NONE for 0) */
+	uint16_t connect_retry; /* peers' default; 0: the library's */
+	struct tabbyd_bgp_peer *peers;
+	size_t n_peers;
+	struct tabbyd_bgp_origin *origins;
+	size_t n_origins;
+};
+
 struct tabbyd_config {
 	char *path;
 	char *node_name;
@@ -68,6 +109,7 @@ struct tabbyd_config {
 	char *label_keys[TABBYD_MAX_LABELS]; /* the node's labels (`labels`) */
 	char *label_values[TABBYD_MAX_LABELS];
 	size_t n_labels;
+	struct tabbyd_bgp_config bgp;
 };
 
 /*
@@ -78,6 +120,16 @@ struct tabbyd_config {
 int tabbyd_config_load(const char *path, bool must_exist, struct tabbyd_config *cfg, char *err,
                        size_t errlen);
 void tabbyd_config_free(struct tabbyd_config *cfg);
+
+struct yaml_node;
+struct yaml_error;
+/* Parse root's `bgp:` (absent: disabled) into cfg->bgp; the underlay addresses are parsed first. */
+int tabbyd_bgp_config_parse(const struct yaml_node *root, struct tabbyd_config *cfg,
+                            struct yaml_error *err);
+void tabbyd_bgp_config_free(struct tabbyd_bgp_config *bgp);
+/* Same session settings (a change means removing and re-adding the peer). */
+bool tabbyd_bgp_peer_equal(const struct tabbyd_bgp_peer *a, const struct tabbyd_bgp_peer *b);
+bool tabbyd_bgp_origin_equal(const struct tabbyd_bgp_origin *a, const struct tabbyd_bgp_origin *b);
 
 /* ---- the agent ---- */
 
@@ -101,6 +153,11 @@ struct tabbyd {
 	time_t started;
 	uint64_t n_add, n_del, n_check, n_gc, n_errors;
 	bool ready;
+	/* BGP (bgp.c): NULL while bgp.enabled is false */
+	struct bgp_speaker *bgp;
+	struct event *bgp_status_timer;
+	unsigned bgp_established; /* last count put in STATUS= */
+	uint64_t bgp_best_changes;
 };
 
 /* node.c */
@@ -116,7 +173,22 @@ int node_labels_set(struct tabbyd *d, const char *node_doc);
 void node_labels_clear(struct tabbyd *d);
 bool node_selector_matches(const char *selector, void *arg);
 
+/* bgp.c */
+/* Start the speaker (when enabled) with the configured peers and originations. */
+int tabbyd_bgp_start(struct tabbyd *d);
+/* Apply a reloaded bgp: section; takes n over (it is left empty). */
+void tabbyd_bgp_reload(struct tabbyd *d, struct tabbyd_bgp_config *n);
+/* Cease to every peer, free the speaker. */
+void tabbyd_bgp_stop(struct tabbyd *d);
+/* "BGP 1/2 peers established", "BGP off" for STATUS= lines. */
+void tabbyd_bgp_summary(const struct tabbyd *d, char *buf, size_t len);
+
 /* api.c */
+void api_send_json(struct evhttp_request *r, int status, const char *json);
+void api_send_error(struct evhttp_request *r, int status, int code, const char *msg,
+                    const char *details);
+/* api_bgp.c: GET /v1/bgp, GET /v1/bgp/rib, POST /v1/bgp/peers/ADDR/{refresh,reset} */
+void api_bgp(struct tabbyd *d, struct evhttp_request *r, const char *path);
 /* -EADDRINUSE if an agent answers on path already. */
 int api_check_free(const char *path);
 int api_start(struct tabbyd *d);

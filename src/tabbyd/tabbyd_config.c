@@ -11,6 +11,7 @@
  *   bootstrapPools:                        # IPPools created at start when absent
  *     - {name: default-ipv4, cidr: 10.244.0.0/16, blockSize: 26, natOutgoing: false,
  *        nodeSelector: "all()"}
+ *   bgp: {enabled: true, asNumber: 64512, peers: [...], originate: [...]}  # bgp_config.c
  *
  * Unknown keys are errors (a typo must not silently fall back to a default).
  * Every error names file, line, column and field, through the common YAML
@@ -196,9 +197,9 @@ static int tabbyd_config_addresses(const struct yaml_node *root, struct tabbyd_c
 static int tabbyd_config_root(const struct yaml_node *root, struct tabbyd_config *cfg,
                               struct yaml_error *err)
 {
-	static const char *const keys[] = {"nodeName",       "datastore", "addresses",
-	                                   "logLevel",       "apiSocket", "mtu",
-	                                   "bootstrapPools", "labels",    NULL};
+	static const char *const keys[] = {"nodeName",  "datastore", "addresses",      "logLevel",
+	                                   "apiSocket", "mtu",       "bootstrapPools", "labels",
+	                                   "bgp",       NULL};
 	const struct yaml_node *n;
 	const char *s;
 	int64_t v;
@@ -253,7 +254,8 @@ static int tabbyd_config_root(const struct yaml_node *root, struct tabbyd_config
 	n = yaml_map_get(root, "bootstrapPools");
 	if (n && !yaml_node_is_null(n) && (r = tabbyd_config_pools(n, cfg, err)) < 0)
 		return r;
-	return 0;
+	/* After the addresses: the router ID defaults to the first IPv4 one. */
+	return tabbyd_bgp_config_parse(root, cfg, err);
 }
 
 int tabbyd_config_load(const char *path, bool must_exist, struct tabbyd_config *cfg, char *err,
@@ -270,6 +272,9 @@ int tabbyd_config_load(const char *path, bool must_exist, struct tabbyd_config *
 	if (!path)
 		path = TABBYD_DEFAULT_CONFIG;
 	ret = tabbyd_config_strdup(path, &cfg->path);
+	if (ret < 0)
+		goto out;
+	ret = tabbyd_bgp_config_parse(NULL, cfg, &yerr); /* the defaults of bgp: */
 	if (ret < 0)
 		goto out;
 	if (!must_exist && access(path, F_OK) < 0 && errno == ENOENT) {
@@ -316,5 +321,6 @@ void tabbyd_config_free(struct tabbyd_config *cfg)
 		free(cfg->label_keys[i]);
 		free(cfg->label_values[i]);
 	}
+	tabbyd_bgp_config_free(&cfg->bgp);
 	memset(cfg, 0, sizeof(*cfg));
 }

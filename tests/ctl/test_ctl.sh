@@ -196,13 +196,77 @@ has "$tmp/out" "Workload endpoints without their allocation: 1"
 expect 1 "delete pool in use" "$T" delete ippool my.ippool-1
 has "$tmp/err" 'IPPool "my.ippool-1"'
 
+
+# --- policy kinds, namespaces, workload endpoints, policy show
+expect 0 "apply policies" "$T" apply -f "$F/policies.yaml"
+has "$tmp/out" "Successfully applied 4 resource(s)"
+"$T" get networkpolicy -A -o wide >"$tmp/t" && golden get-np-wide.txt "$tmp/t"
+"$T" get knp >"$tmp/t" && golden get-knp.txt "$tmp/t"
+"$T" get gnp -o wide >"$tmp/t" && golden get-gnp-wide.txt "$tmp/t"
+"$T" get ns >"$tmp/t" && golden get-ns.txt "$tmp/t"
+expect 0 "get np in a namespace" "$T" get np -n prod
+has "$tmp/out" "NAMESPACE"
+expect 1 "np in another namespace" "$T" get np deny-blue -n prod
+has "$tmp/err" 'NetworkPolicy "deny-blue" in namespace prod not found'
+cat >"$tmp/badsel.yaml" <<'Y'
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: broken
+spec:
+  selector: role == 'db' &&
+  types: [Ingress]
+Y
+expect 1 "bad selector" "$T" apply -f "$tmp/badsel.yaml"
+has "$tmp/err" "badsel.yaml:6: spec.selector:"
+cat >"$tmp/badport.yaml" <<'Y'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ports
+spec:
+  podSelector: {}
+  ingress:
+    - ports:
+        - protocol: TCP
+          port: 8000
+          endPort: 7000
+Y
+expect 1 "bad endPort" "$T" apply -f "$tmp/badport.yaml"
+has "$tmp/err" "badport.yaml:11: spec.ingress[0].ports[0].endPort:"
+printf 'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: knp.default.x\nspec:\n  selector: all()\n' >"$tmp/reserved.yaml"
+expect 1 "reserved prefix" "$T" apply -f "$tmp/reserved.yaml"
+printf 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  name: g\n  namespace: x\nspec:\n  selector: all()\n' >"$tmp/gns.yaml"
+expect 1 "global policy with a namespace" "$T" apply -f "$tmp/gns.yaml"
+has "$tmp/err" "metadata.namespace: a GlobalNetworkPolicy is not namespaced"
+printf 'apiVersion: v2\nkind: Namespace\nmetadata:\n  name: x\n' >"$tmp/api.yaml"
+expect 1 "wrong apiVersion" "$T" apply -f "$tmp/api.yaml"
+has "$tmp/err" 'api.yaml:1: apiVersion: "v2" has no kind Namespace (expected "v1")'
+expect 0 "label namespace" "$T" label ns prod env=production
+expect 0 "get workload endpoints" "$T" get wep
+has "$tmp/out" "net:c1:eth0"
+expect 0 "label workload endpoint" "$T" label wep net:c1:eth0 role=db -n default
+expect 0 "label workload endpoint (any namespace)" "$T" label wep net:c1:eth0 color=blue
+expect 1 "workload endpoints are tabbyd's" "$T" delete wep net:c1:eth0
+"$T" get wep -o wide >"$tmp/t" && golden get-wep-wide.txt "$tmp/t"
+expect 0 "policy show" "$T" policy show --node node-a
+has "$tmp/out" "table inet tabby"
+has "$tmp/out" "6379"
+if [ "$(id -u)" = 0 ]; then
+	expect 0 "policy show --check (nft parses it)" "$T" policy show --node node-a --check
+	has "$tmp/err" "nft accepts the ruleset"
+fi
+expect 2 "policy show without node" "$T" policy show
+expect 0 "delete policies" "$T" delete -f "$F/policies.yaml"
+has "$tmp/out" "Successfully deleted 4 resource(s)"
+
 # --- usage, help, agent
 expect 2 "no command" "$T"
 expect 2 "unknown command" "$T" frobnicate
 expect 2 "apply without -f" "$T" apply
 expect 2 "get unknown kind" "$T" get frob
 expect 2 "ipam release without args" "$T" ipam release
-for c in apply create replace delete get label ipam node version; do
+for c in apply create replace delete get label ipam node policy version; do
 	expect 0 "$c --help" "$T" "$c" --help
 done
 expect 1 "node status without agent" "$T" --socket "$tmp/none.sock" node status

@@ -1,6 +1,7 @@
 /*
  * DOC: unit tests of tabbyd's configuration loader (src/tabbyd/tabbyd_config.c):
- * defaults, every key, and errors that name file, line and field.
+ * defaults, every key (the bgp: section too), and errors that name file, line
+ * and field.
  */
 #include "config.h"
 
@@ -47,6 +48,10 @@ static void test_defaults_missing_file(void **state)
 	assert_string_equal(cfg.datastore, TABBYD_DEFAULT_STORE);
 	assert_true(cfg.node_name[0] != '\0');
 	assert_int_equal(cfg.log_level, LOG_INFO);
+	assert_false(cfg.bgp.enabled);
+	assert_int_equal(cfg.bgp.as_number, 64512);
+	assert_int_equal(cfg.bgp.listen_port, 179);
+	assert_int_equal(cfg.bgp.n_peers, 0);
 	tabbyd_config_free(&cfg);
 	/* With -c the file must exist. */
 	assert_int_not_equal(
@@ -97,6 +102,90 @@ static void test_full(void **state)
 	unlink(path);
 }
 
+static void test_bgp(void **state)
+{
+	struct tabbyd_config cfg;
+	const struct bgp_peer_config *pc;
+	char err[600] = "", buf[ADDR_STRLEN];
+
+	(void)state;
+	write_config("nodeName: node-1\n"
+	             "addresses: [2001:db8::1/64, 198.18.0.7/24, 198.18.0.1/24]\n"
+	             "bgp:\n"
+	             "  enabled: true\n"
+	             "  asNumber: 4200000001\n"
+	             "  listenAddress: 198.18.0.7\n"
+	             "  listenPort: 1179\n"
+	             "  holdTime: 9\n"
+	             "  connectRetry: 1\n"
+	             "  peers:\n"
+	             "    - address: 198.18.0.2\n"
+	             "      asNumber: 65001\n"
+	             "      description: tor-1\n"
+	             "      password: s3cret\n"
+	             "      ttlSecurity: true\n"
+	             "      keepalive: 3\n"
+	             "      maxPrefixes: 1000\n"
+	             "    - {address: '2001:db8::2', asNumber: 4200000001, port: 1180,\n"
+	             "       sourceAddress: '2001:db8::1', passive: true, holdTime: 0,\n"
+	             "       routeReflectorClient: true, connectRetry: 5, families: [ipv4, ipv6]}\n"
+	             "  originate:\n"
+	             "    - 10.244.0.0/26\n"
+	             "    - {cidr: 'fd00:10:244::/122', med: 10, communities: ['65000:1', "
+	             "'1:2']}\n");
+	assert_int_equal(tabbyd_config_load(path, true, &cfg, err, sizeof(err)), 0);
+	assert_true(cfg.bgp.enabled);
+	assert_int_equal(cfg.bgp.as_number, 4200000001u);
+	/* The router ID defaults to the first IPv4 underlay address. */
+	assert_int_equal(cfg.bgp.router_id, 198u << 24 | 18u << 16 | 7);
+	assert_string_equal(addr_format(&cfg.bgp.listen_addr, buf, sizeof(buf)), "198.18.0.7");
+	assert_int_equal(cfg.bgp.listen_port, 1179);
+	assert_int_equal(cfg.bgp.n_peers, 2);
+	pc = &cfg.bgp.peers[0].pc;
+	assert_string_equal(addr_format(&pc->addr, buf, sizeof(buf)), "198.18.0.2");
+	assert_int_equal(pc->remote_as, 65001);
+	assert_string_equal(pc->description, "tor-1");
+	assert_string_equal(pc->password, "s3cret");
+	assert_true(pc->ttl_security);
+	assert_false(pc->passive);
+	assert_int_equal(pc->hold_time, 9); /* bgp.holdTime */
+	assert_int_equal(pc->keepalive, 3);
+	assert_int_equal(pc->connect_retry, 1); /* bgp.connectRetry */
+	assert_int_equal(pc->port, 179);
+	assert_int_equal(pc->max_prefixes, 1000);
+	assert_int_equal(pc->families, BGP_FAMILY_IPV4); /* the session's family */
+	pc = &cfg.bgp.peers[1].pc;
+	assert_int_equal(pc->port, 1180);
+	assert_string_equal(addr_format(&pc->source, buf, sizeof(buf)), "2001:db8::1");
+	assert_true(pc->passive);
+	assert_true(pc->rr_client);
+	assert_int_equal(pc->hold_time, BGP_HOLD_TIME_NONE);
+	assert_int_equal(pc->connect_retry, 5);
+	assert_int_equal(pc->families, BGP_FAMILY_IPV4 | BGP_FAMILY_IPV6);
+	assert_null(pc->password);
+	assert_int_equal(cfg.bgp.n_origins, 2);
+	assert_int_equal(cfg.bgp.origins[0].prefix.len, 26);
+	assert_false(cfg.bgp.origins[0].has_med);
+	assert_true(cfg.bgp.origins[1].has_med);
+	assert_int_equal(cfg.bgp.origins[1].med, 10);
+	assert_int_equal(cfg.bgp.origins[1].n_communities, 2);
+	assert_int_equal(cfg.bgp.origins[1].communities[0], 65000u << 16 | 1);
+	/* Peers compare equal to themselves and differ by any setting. */
+	assert_true(tabbyd_bgp_peer_equal(&cfg.bgp.peers[0], &cfg.bgp.peers[0]));
+	assert_false(tabbyd_bgp_peer_equal(&cfg.bgp.peers[0], &cfg.bgp.peers[1]));
+	assert_false(tabbyd_bgp_origin_equal(&cfg.bgp.origins[0], &cfg.bgp.origins[1]));
+	tabbyd_config_free(&cfg);
+	unlink(path);
+
+	/* An explicit router ID; a disabled section needs no IPv4 address. */
+	write_config("bgp: {routerID: 10.0.0.9}\n");
+	assert_int_equal(tabbyd_config_load(path, true, &cfg, err, sizeof(err)), 0);
+	assert_false(cfg.bgp.enabled);
+	assert_int_equal(cfg.bgp.router_id, 10u << 24 | 9);
+	tabbyd_config_free(&cfg);
+	unlink(path);
+}
+
 static void expect_error(const char *text, const char *where, const char *field)
 {
 	struct tabbyd_config cfg;
@@ -129,12 +218,65 @@ static void test_errors(void **state)
 	expect_error("nodeName: n\n  bad: indentation\n", "2:", "");
 }
 
+static void test_bgp_errors(void **state)
+{
+	(void)state;
+	expect_error("addresses: [198.18.0.1/24]\nbgp:\n  asNumber: 0\n", "3:", "bgp.asNumber");
+	expect_error("bgp:\n  asNumber: 23456\n", "2:", "bgp.asNumber");
+	expect_error("bgp:\n  asNumber: 4294967296\n", "2:", "bgp.asNumber");
+	expect_error("bgp:\n  enabled: yes please\n", "2:", "bgp.enabled");
+	expect_error("bgp: [1]\n", "1:", "bgp");
+	expect_error("bgp:\n  peerz: []\n", "2:", "peerz");
+	expect_error("bgp:\n  enabled: true\n", "2:", "bgp.routerID");
+	expect_error("bgp:\n  routerID: 0.0.0.0\n", "2:", "bgp.routerID");
+	expect_error("bgp:\n  routerID: 2001:db8::1\n", "2:", "bgp.routerID");
+	expect_error("bgp:\n  listenAddress: anywhere\n", "2:", "bgp.listenAddress");
+	expect_error("bgp:\n  listenPort: 0\n", "2:", "bgp.listenPort");
+	expect_error("bgp:\n  holdTime: 2\n", "2:", "bgp.holdTime");
+	expect_error("bgp:\n  peers: {address: 198.18.0.2}\n", "2:", "bgp.peers");
+	expect_error("bgp:\n  peers:\n    - address: not-an-ip\n      asNumber: 65001\n",
+	             "3:", "bgp.peers[0].address");
+	expect_error("bgp:\n  peers:\n    - asNumber: 65001\n", "3:", "bgp.peers[0].address");
+	expect_error("bgp:\n  peers:\n    - address: 198.18.0.2\n", "3:", "bgp.peers[0].asNumber");
+	expect_error("bgp:\n  peers:\n    - {address: 198.18.0.2, asNumber: 1, colour: red}\n",
+	             "3:", "colour");
+	expect_error("bgp:\n  peers:\n    - {address: 198.18.0.2, asNumber: 1,\n"
+	             "       families: [ipv4, ipv5]}\n",
+	             "4:", "bgp.peers[0].families[1]");
+	expect_error("bgp:\n  peers:\n    - {address: 198.18.0.2, asNumber: 1, holdTime: 1}\n",
+	             "3:", "bgp.peers[0].holdTime");
+	expect_error("bgp:\n  peers:\n    - {address: 198.18.0.2, asNumber: 1, holdTime: 9,\n"
+	             "       keepalive: 4}\n",
+	             "4:", "bgp.peers[0].keepalive");
+	expect_error("bgp:\n  peers:\n    - {address: 198.18.0.2, asNumber: 1,\n"
+	             "       sourceAddress: '2001:db8::1'}\n",
+	             "4:", "bgp.peers[0].sourceAddress");
+	expect_error("bgp:\n  asNumber: 65000\n  peers:\n"
+	             "    - {address: 198.18.0.2, asNumber: 1, routeReflectorClient: true}\n",
+	             "4:", "bgp.peers[0].routeReflectorClient");
+	expect_error("bgp:\n  peers:\n    - {address: 198.18.0.2, asNumber: 1, password: ''}\n",
+	             "3:", "bgp.peers[0].password");
+	expect_error("bgp:\n  peers:\n    - {address: 198.18.0.2, asNumber: 1}\n"
+	             "    - {address: 198.18.0.2, asNumber: 2}\n",
+	             "4:", "bgp.peers[1].address");
+	expect_error("bgp:\n  originate: [10.0.0.1/24]\n", "2:", "bgp.originate[0]");
+	expect_error("bgp:\n  originate:\n    - 10.0.0.0/24\n    - 10.0.0.0/24\n",
+	             "4:", "bgp.originate[1]");
+	expect_error("bgp:\n  originate:\n    - {med: 1}\n", "3:", "bgp.originate[0].cidr");
+	expect_error("bgp:\n  originate:\n    - {cidr: 10.0.0.0/24, med: -1}\n",
+	             "3:", "bgp.originate[0].med");
+	expect_error("bgp:\n  originate:\n    - {cidr: 10.0.0.0/24, communities: ['1:70000']}\n",
+	             "3:", "bgp.originate[0].communities[0]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults_missing_file),
 	    cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_bgp),
+	    cmocka_unit_test(test_bgp_errors),
 	};
 
 	log_init("test", LOG_ERR, LOG_TARGET_STDERR);
