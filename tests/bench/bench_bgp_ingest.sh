@@ -31,7 +31,7 @@ TB_RUN=${TB_RUN:-bb$$}
 # shellcheck source=../integration/lib.sh
 . "$top_srcdir/tests/integration/lib.sh"
 
-RECEIVERS=${BENCH_RECEIVERS:-tabby bird frr gobgp openbgpd}
+RECEIVERS=${BENCH_RECEIVERS:-tabbyd tabby bird frr gobgp openbgpd}
 MIXES=${BENCH_MIXES:-packed unique}
 NS_LIST=${BENCH_N:-100000 1000000}
 REPS=${BENCH_REPS:-3}
@@ -55,6 +55,7 @@ INJECT=$(find_prog "${BGP_INJECT:-}" "$top_builddir/tests/bench/bgp_inject" \
 	"$PWD/tests/bench/bgp_inject") || tb_fail "bgp_inject not built (make tests/bench/bgp_inject)"
 TABBY_BGPD=$(find_prog "${TABBY_BGPD:-}" "$top_builddir/bgp/tools/tabby-bgpd" \
 	"$top_builddir/bgp/tabby-bgpd" "$top_builddir/tabby-bgpd") || TABBY_BGPD=
+TABBYD=$(find_prog "${TABBYD:-}" "$top_builddir/src/tabbyd/tabbyd") || TABBYD=
 
 tb_require_root
 chmod 711 "$TB_TMP" # FRR's zebra runs as user frr and reads its files below
@@ -246,6 +247,32 @@ tabby_ready() { "$TABBY_BGPD" --query "$RUN_DIR/tabby-bgpd.sock" peers 2>/dev/nu
 tabby_count() { # the smaller of the peer's accepted prefixes and the Loc-RIB's IPv4 prefixes
 	local out acc loc
 	out=$("$TABBY_BGPD" --query "$RUN_DIR/tabby-bgpd.sock" peers 2>/dev/null)
+	[[ $out =~ \"prefixes_accepted\":([0-9]+) ]] && acc=${BASH_REMATCH[1]} || acc=0
+	[[ $out =~ \"ipv4_prefixes\":([0-9]+) ]] && loc=${BASH_REMATCH[1]} || loc=0
+	echo $((acc < loc ? acc : loc))
+}
+
+# tabbyd: the node agent with its BGP speaker (the receiver the issue names); learned
+# routes are not installed in the kernel; polled over its REST socket (GET /v1/bgp, the
+# peer list only: no RIB walk).
+tabbyd_avail() {
+	[ -n "$TABBYD" ] || { echo "tabbyd not built (make src/tabbyd/tabbyd)"; return; }
+	command -v curl >/dev/null || { echo "curl not installed"; return; }
+	if ldd "$TABBYD" 2>/dev/null | grep -q libasan; then
+		TABLE_NOTES+=("tabbyd: $TABBYD is a sanitizer (ASan) build: figures not comparable; use a build configured without --enable-sanitizers or set TABBYD")
+	fi
+}
+tabbyd_start() {
+	bench_config tabbyd.yaml.in "$RUN_DIR/tabbyd.yaml"
+	bench_bg "$RNS" "$RUN_DIR/tabbyd.log" "$TABBYD" -c "$RUN_DIR/tabbyd.yaml"
+	RCV_ROOTS=("$BG_PID")
+	POLL_MIN=0.005
+}
+tabbyd_query() { curl -s --max-time 5 --unix-socket "$RUN_DIR/tabbyd.sock" http://tabbyd/v1/bgp; }
+tabbyd_ready() { tabbyd_query 2>/dev/null | grep -q local_as; }
+tabbyd_count() { # the smaller of the peer's accepted prefixes and the Loc-RIB's IPv4 prefixes
+	local out acc loc
+	out=$(tabbyd_query 2>/dev/null)
 	[[ $out =~ \"prefixes_accepted\":([0-9]+) ]] && acc=${BASH_REMATCH[1]} || acc=0
 	[[ $out =~ \"ipv4_prefixes\":([0-9]+) ]] && loc=${BASH_REMATCH[1]} || loc=0
 	echo $((acc < loc ? acc : loc))

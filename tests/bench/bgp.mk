@@ -7,6 +7,7 @@ tests_bench_bgp_inject_LDADD = $(TABBY_COMMON_LIBS)
 EXTRA_DIST += tests/bench/bench_bgp_ingest.sh tests/bench/README-bgp.md \
 	tests/bench/bgp-peers/bird.conf.in tests/bench/bgp-peers/frr-bgpd.conf.in \
 	tests/bench/bgp-peers/frr-zebra.conf.in tests/bench/bgp-peers/gobgpd.toml.in \
-	tests/bench/bgp-peers/openbgpd.conf.in tests/bench/bgp-peers/tabby-bgpd.json.in
+	tests/bench/bgp-peers/openbgpd.conf.in tests/bench/bgp-peers/tabby-bgpd.json.in \
+	tests/bench/bgp-peers/tabbyd.yaml.in
 # Makefile.am adds $(BGP_BENCH) to BENCH (`make bench`).
 BGP_BENCH = tests/bench/bench_bgp_ingest.sh
