@@ -176,7 +176,7 @@ static bool rib_multipath_ok(struct rib *rib, const struct rib_route *best,
 
 bool rib_decide(struct rib *rib, struct rib_dest *d)
 {
-	struct rib_route *stack[RIB_DECIDE_STACK], **cand = stack, **tie = NULL;
+	struct rib_route *stack[RIB_DECIDE_STACK], **cand = stack, **tie = NULL, **scratch;
 	struct rib_route *r, *best, *head = NULL, **tail = &head, *rest = NULL, **rtail = &rest;
 	size_t n = 0, nt, nmp = 0;
 	bool changed = false;
@@ -192,18 +192,24 @@ bool rib_decide(struct rib *rib, struct rib_dest *d)
 		d->routes->flags |= RIB_ROUTE_BEST | RIB_ROUTE_MULTIPATH;
 		return old != d->routes->flags;
 	}
-	if (n > RIB_DECIDE_STACK / 2) {
-		cand = malloc(2 * n * sizeof(*cand));
+	if (n > RIB_DECIDE_STACK / 3) {
+		cand = malloc(3 * n * sizeof(*cand));
 		if (!cand)
 			log_fatal("bgp decision: out of memory");
 	}
 	tie = cand + n;
+	scratch = tie + n;
 	n = 0;
 	for (r = d->routes; r; r = r->next)
 		cand[n++] = r;
 	memcpy(tie, cand, n * sizeof(*cand));
 	nt = rib_steps_to_e(rib, tie, n);
-	best = rib_steps_f_g(rib, tie, nt);
+	/*
+	 * Steps (f) and (g) only pick the winner among the tie: on a copy, so
+	 * that tie[] still holds every path equal through (e), the multipath set.
+	 */
+	memcpy(scratch, tie, nt * sizeof(*tie));
+	best = rib_steps_f_g(rib, scratch, nt);
 	/* Rebuild the list: best, the multipath set, then the rest in their old order. */
 	for (size_t i = 0; i < n; i++) {
 		bool mp = false;

@@ -4,17 +4,29 @@
 #   contrib/lab.sh up BUILDDIR    start it (BUILDDIR holds the built programs)
 #   contrib/lab.sh down           stop what `up` started and remove its namespaces
 #
-# Today's lab is one Tabby node with two pods (the single-node issue): an
-# underlay "fabric" namespace with a bridge (198.18.0.0/24, 2001:db8::/64),
-# a node namespace running tabbyd on the embedded SQLite store, IP pools
-# applied with tabbyctl, and two pods wired by the `tabby` CNI plugin, which
-# then ping each other and the node over IPv4 and IPv6. Cluster routing (three
-# nodes, an FRR top-of-rack) joins when tabbyd runs the BGP speaker.
+# An underlay "fabric" namespace with a bridge (198.18.0.0/24, 2001:db8::/64),
+# LAB_NODES node namespaces (default 3) running tabbyd on one embedded SQLite
+# store, IP pools applied with tabbyctl, and LAB_PODS pods per node (default 2)
+# wired by the `tabby` CNI plugin. With more than one node every tabbyd runs
+# the BGP speaker with the node-to-node mesh (doc/routing.md): nodes advertise
+# their blocks and install each other's routes. With LAB_TOR=1 (the default
+# when FRR's bgpd is installed and there is more than one node) an FRR bgpd
+# "top-of-rack" in its own namespace on the fabric (198.18.0.254,
+# 2001:db8::fe, AS 65000) peers eBGP with every node. Then every pod pings
+# every other pod and its node over IPv4 and IPv6, and `tabbyctl node status`
+# is printed per node. LAB_NODES=1 is the single-node lab without BGP.
 set -euo pipefail
 
 STATE=/run/tabby-lab
-NODES=${LAB_NODES:-1}
+NODES=${LAB_NODES:-3}
 PODS=${LAB_PODS:-2}
+FRR_BGPD=/usr/lib/frr/bgpd
+if [ -z "${LAB_TOR:-}" ]; then
+	LAB_TOR=0
+	[ "$NODES" -gt 1 ] && [ -x "$FRR_BGPD" ] && LAB_TOR=1
+fi
+TOR4=198.18.0.254
+TOR6=2001:db8::fe
 
 die() {
 	echo "lab: $*" >&2
@@ -54,6 +66,73 @@ wait_for() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# tor_up: FRR's bgpd alone (no zebra: it installs nothing), eBGP AS 65000 with every node.
+tor_up() {
+	local n
+	[ -x "$FRR_BGPD" ] || die "LAB_TOR=1 needs FRR ($FRR_BGPD)"
+	echo "== top-of-rack: namespace tabby-tor, FRR bgpd AS 65000 on $TOR4 $TOR6"
+	mkns tabby-tor
+	ip link add uplink netns tabby-tor type veth peer name up-tor netns tabby-fabric
+	ip -n tabby-fabric link set up-tor master br0 up
+	ip -n tabby-tor addr add "$TOR4/24" dev uplink
+	ip -n tabby-tor addr add "$TOR6/64" dev uplink nodad
+	ip -n tabby-tor link set uplink up
+	{
+		echo "hostname tor"
+		echo "router bgp 65000"
+		echo " bgp router-id $TOR4"
+		echo " no bgp ebgp-requires-policy"
+		echo " no bgp default ipv4-unicast"
+		for ((n = 1; n <= NODES; n++)); do
+			for a in 198.18.0.$((10 + n)) 2001:db8::$((10 + n)); do
+				echo " neighbor $a remote-as 64512"
+				echo " neighbor $a description node$n"
+				echo " neighbor $a timers 3 9"
+				echo " neighbor $a timers connect 1"
+			done
+		done
+		for af in ipv4 ipv6; do
+			echo " address-family $af unicast"
+			for ((n = 1; n <= NODES; n++)); do
+				if [ $af = ipv4 ]; then echo "  neighbor 198.18.0.$((10 + n)) activate"
+				else echo "  neighbor 2001:db8::$((10 + n)) activate"; fi
+			done
+			echo " exit-address-family"
+		done
+	} >"$STATE/tor.conf"
+	mkdir -p "$STATE/tor.vty"
+	ip netns exec tabby-tor "$FRR_BGPD" -f "$STATE/tor.conf" -i "$STATE/tor.pid" -Z -S \
+		--vty_socket "$STATE/tor.vty" -A 127.0.0.1 -P 0 >"$STATE/tor.log" 2>&1 &
+	echo $! >>"$STATE/pids"
+}
+
+tor_vty() { ip netns exec tabby-tor vtysh --vty_socket "$STATE/tor.vty" -c "$1"; }
+
+# bgp_section NODE: tabbyd's bgp: section (mesh on; the ToR as a configured peer).
+bgp_section() {
+	[ "$NODES" -gt 1 ] || [ "$LAB_TOR" = 1 ] || return 0
+	cat <<Y
+bgp:
+  enabled: true
+  asNumber: 64512
+  holdTime: 9
+  connectRetry: 1
+  nodeToNodeMesh: true
+Y
+	[ "$LAB_TOR" = 1 ] || return 0
+	cat <<Y
+  peers:
+    - {address: $TOR4, asNumber: 65000, description: tor}
+    - {address: '$TOR6', asNumber: 65000, description: tor}
+Y
+}
+
+# learned NODE: number of proto-84 routes with a gateway in NODE's kernel.
+learned() {
+	{ ip -n "tabby-$1" -4 route show proto 84; ip -n "tabby-$1" -6 route show proto 84; } |
+		grep -c ' via ' || true
 }
 
 # cni NODE COMMAND POD: run the tabby plugin for POD inside NODE's namespace.
@@ -99,6 +178,7 @@ spec:
   cidr: fd00:10:244::/56
   blockSize: 122
 Y
+	[ "$LAB_TOR" = 1 ] && tor_up
 	for ((n = 1; n <= NODES; n++)); do
 		node=node$n
 		a4=198.18.0.$((10 + n))
@@ -119,6 +199,7 @@ datastore: sqlite:$STATE/store.db
 addresses: [$a4/24, $a6/64]
 logLevel: info
 apiSocket: $STATE/$node.sock
+$(bgp_section "$node")
 Y
 		ip netns exec "tabby-$node" "$BUILD/src/tabbyd/tabbyd" -c "$STATE/$node.yaml" \
 			>"$STATE/$node.log" 2>&1 &
@@ -136,23 +217,38 @@ J
 		done
 	done
 
+	if [ "$NODES" -gt 1 ]; then
+		# Every other node's IPv4 and IPv6 block (more if blocks were borrowed).
+		echo "== BGP: waiting for each node to install the other nodes' blocks"
+		for ((n = 1; n <= NODES; n++)); do
+			wait_routes() { [ "$(learned "node$1")" -ge $((2 * (NODES - 1))) ]; }
+			for ((i = 0; i < 300; i++)); do
+				wait_routes "$n" && break
+				sleep 0.1
+			done
+			echo "   node$n: $(learned "node$n") learned route(s) in the kernel (proto 84)"
+		done
+	fi
+
 	echo "== connectivity"
-	local fails=0 src dst addrs4 addrs6
+	local fails=0 src dst addrs4 addrs6 m q
 	for ((n = 1; n <= NODES; n++)); do
 		for ((i = 1; i <= PODS; i++)); do
 			src=node$n-pod$i
-			for ((p = 1; p <= PODS; p++)); do
-				dst=node$n-pod$p
-				[ "$src" = "$dst" ] && continue
-				addrs4=$(ip -n "tabby-$dst" -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1)
-				addrs6=$(ip -n "tabby-$dst" -6 -o addr show eth0 scope global | awk '{print $4}' | cut -d/ -f1)
-				for a in $addrs4 $addrs6; do
-					if ip netns exec "tabby-$src" ping -c 1 -W 2 "$a" >/dev/null 2>&1; then
-						echo "   $src -> $dst ($a): ok"
-					else
-						echo "   $src -> $dst ($a): FAILED"
-						fails=$((fails + 1))
-					fi
+			for ((m = 1; m <= NODES; m++)); do
+				for ((q = 1; q <= PODS; q++)); do
+					dst=node$m-pod$q
+					[ "$src" = "$dst" ] && continue
+					addrs4=$(ip -n "tabby-$dst" -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1)
+					addrs6=$(ip -n "tabby-$dst" -6 -o addr show eth0 scope global | awk '{print $4}' | cut -d/ -f1)
+					for a in $addrs4 $addrs6; do
+						if ip netns exec "tabby-$src" ping -c 1 -W 2 "$a" >/dev/null 2>&1; then
+							echo "   $src -> $dst ($a): ok"
+						else
+							echo "   $src -> $dst ($a): FAILED"
+							fails=$((fails + 1))
+						fi
+					done
 				done
 			done
 			for a in 198.18.0.$((10 + n)) 2001:db8::$((10 + n)); do
@@ -165,6 +261,16 @@ J
 			done
 		done
 	done
+	if [ "$NODES" -gt 1 ] || [ "$LAB_TOR" = 1 ]; then
+		for ((n = 1; n <= NODES; n++)); do
+			echo "== node$n: tabbyctl node status"
+			"$BUILD/src/ctl/tabbyctl" --socket "$STATE/node$n.sock" node status || true
+		done
+	fi
+	if [ "$LAB_TOR" = 1 ]; then
+		echo "== top-of-rack: show bgp summary"
+		tor_vty "show bgp summary" || true
+	fi
 	echo "== tabbyctl ipam show --show-blocks"
 	"$BUILD/src/ctl/tabbyctl" ipam show --show-blocks
 	echo

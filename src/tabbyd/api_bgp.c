@@ -1,7 +1,8 @@
 /*
  * DOC: the REST API's BGP endpoints (doc/tabbyd.8), routed here by api.c.
  *
- *   GET  /v1/bgp                         bgp_speaker_to_json() + "enabled"
+ *   GET  /v1/bgp                         bgp_speaker_to_json() + "enabled", "fib"
+ *                                        counters, "mesh" per peer (routing_*.c)
  *                                        ({"enabled": false, "peers": []} when off)
  *   GET  /v1/bgp/rib                     the Loc-RIB, bgp_rib_to_json() + "enabled"
  *   POST /v1/bgp/peers/ADDRESS/refresh   ask the peer for its routes again (RFC 2918)
@@ -39,6 +40,33 @@ static void api_bgp_send(struct evhttp_request *r, cJSON *o)
 	cJSON_Delete(o);
 }
 
+/* Cluster routing: which peers the mesh made, and the FIB's counters. */
+static void api_bgp_routing(const struct tabbyd *d, cJSON *o)
+{
+	cJSON *peers = cJSON_GetObjectItemCaseSensitive(o, "peers"), *p, *fib;
+	size_t wanted, installed, suppressed;
+
+	cJSON_ArrayForEach(p, peers)
+	{
+		cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "address");
+		struct addr addr;
+
+		cJSON_AddBoolToObject(p, "mesh",
+		                      cJSON_IsString(a) && addr_parse(a->valuestring, &addr) == 0 &&
+		                          routing_mesh_has_peer(d, &addr));
+	}
+	cJSON_AddBoolToObject(o, "node_to_node_mesh", d->cfg.bgp.node_to_node_mesh);
+	fib = cJSON_AddObjectToObject(o, "fib");
+	if (!fib)
+		return;
+	routing_fib_counts(d, &wanted, &installed, &suppressed);
+	cJSON_AddBoolToObject(fib, "install_routes", d->rt_fib != NULL);
+	cJSON_AddNumberToObject(fib, "reconcile_seconds", d->cfg.bgp.fib_reconcile_seconds);
+	cJSON_AddNumberToObject(fib, "learned", (double)wanted);
+	cJSON_AddNumberToObject(fib, "installed", (double)installed);
+	cJSON_AddNumberToObject(fib, "suppressed", (double)suppressed);
+}
+
 static void api_bgp_show(struct tabbyd *d, struct evhttp_request *r, bool rib)
 {
 	cJSON *o;
@@ -60,8 +88,10 @@ static void api_bgp_show(struct tabbyd *d, struct evhttp_request *r, bool rib)
 	o = rib ? bgp_rib_to_json(d->bgp) : bgp_speaker_to_json(d->bgp);
 	if (o)
 		cJSON_AddBoolToObject(o, "enabled", true);
-	if (o && !rib)
+	if (o && !rib) {
 		cJSON_AddNumberToObject(o, "best_changes", (double)d->bgp_best_changes);
+		api_bgp_routing(d, o);
+	}
 	api_bgp_send(r, o);
 }
 

@@ -12,10 +12,15 @@
  * address restarts the whole speaker (every session resets; a warning says
  * so). On SIGTERM every peer gets a Cease before tabbyd exits.
  *
- * Learned routes are NOT installed in the kernel yet (that is the
- * cluster-routing issue): best-path changes are only logged at debug level.
- * A timer keeps systemd's STATUS= line up to date with the number of
- * Established peers.
+ * Once the speaker runs, cluster routing starts (doc/routing.md): the node's
+ * affine blocks and borrowed addresses are originated (routing_export.c),
+ * learned best paths go into the kernel unless bgp.installRoutes is false
+ * (routing_fib.c), and with bgp.nodeToNodeMesh every other Node in the
+ * datastore becomes an iBGP peer (routing_mesh.c). Their store watches are
+ * delivered here, from store_notify_fd() in the event loop. A change of
+ * nodeToNodeMesh, installRoutes or fibReconcileSeconds restarts the speaker.
+ * Best-path changes are logged at debug level. A timer keeps systemd's
+ * STATUS= line up to date with the number of Established peers.
  */
 #include "config.h"
 
@@ -26,10 +31,13 @@
 #include <event2/event.h>
 
 #include <tabby/log.h>
+#include <tabby/store.h>
 
 #include "tabbyd.h"
 
-#define TABBYD_BGP_STATUS_PERIOD 2 /* seconds between STATUS= checks */
+#define TABBYD_BGP_STATUS_PERIOD 2   /* seconds between STATUS= checks */
+#define TABBYD_BGP_STORE_POLL_MS 100 /* when the store has no notification descriptor */
+#define TABBYD_BGP_MULTIPATH     8   /* ECMP next hops per prefix for the FIB */
 
 static void tabbyd_bgp_best_cb(void *arg, const struct bgp_best_change *ch, size_t n)
 {
@@ -42,10 +50,10 @@ static void tabbyd_bgp_best_cb(void *arg, const struct bgp_best_change *ch, size
 		return;
 	for (i = 0; i < n; i++) {
 		if (ch[i].withdrawn)
-			log_debug("bgp: best path for %s withdrawn (FIB not wired yet)",
+			log_debug("bgp: best path for %s withdrawn",
 			          prefix_format(&ch[i].prefix, pb, sizeof(pb)));
 		else
-			log_debug("bgp: best path for %s via %s%s (FIB not wired yet)",
+			log_debug("bgp: best path for %s via %s%s",
 			          prefix_format(&ch[i].prefix, pb, sizeof(pb)),
 			          ch[i].n_next_hops
 			              ? addr_format(&ch[i].next_hops[0], nb, sizeof(nb))
@@ -127,6 +135,56 @@ static int tabbyd_bgp_originate(struct tabbyd *d, const struct tabbyd_bgp_origin
 	return ret;
 }
 
+/* The store's watches (routing_export.c, routing_mesh.c) are delivered from here. */
+static void tabbyd_bgp_store_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tabbyd *d = arg;
+	int ret;
+
+	(void)fd;
+	(void)what;
+	ret = store_poll(d->store);
+	if (ret < 0 && ret != -ERANGE) /* -ERANGE: the watch's owner starts it again */
+		log_warn("bgp: reading datastore changes: %s", store_strerror(ret));
+}
+
+static int tabbyd_bgp_store_events(struct tabbyd *d)
+{
+	struct timeval tv = {.tv_usec = TABBYD_BGP_STORE_POLL_MS * 1000};
+	int fd = store_notify_fd(d->store);
+
+	if (fd >= 0)
+		d->store_event =
+		    event_new(d->base, fd, EV_READ | EV_PERSIST, tabbyd_bgp_store_cb, d);
+	else
+		d->store_event = event_new(d->base, -1, EV_PERSIST, tabbyd_bgp_store_cb, d);
+	if (!d->store_event || event_add(d->store_event, fd >= 0 ? NULL : &tv) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Cluster routing: export, FIB, mesh, then the store events that drive them. */
+static int tabbyd_bgp_routing_start(struct tabbyd *d)
+{
+	int ret;
+
+	if ((ret = routing_export_start(d)) < 0) {
+		log_err("bgp: exporting the node's blocks: %s", strerror(-ret));
+		return ret;
+	}
+	if ((ret = routing_fib_start(d)) < 0) {
+		log_err("bgp: FIB sync: %s", strerror(-ret));
+		return ret;
+	}
+	if ((ret = routing_mesh_start(d)) < 0) {
+		log_err("bgp: node-to-node mesh: %s", strerror(-ret));
+		return ret;
+	}
+	if ((ret = tabbyd_bgp_store_events(d)) < 0)
+		log_err("bgp: datastore events: %s", strerror(-ret));
+	return ret;
+}
+
 int tabbyd_bgp_start(struct tabbyd *d)
 {
 	const struct tabbyd_bgp_config *bc = &d->cfg.bgp;
@@ -142,6 +200,7 @@ int tabbyd_bgp_start(struct tabbyd *d)
 	sc.router_id = bc->router_id;
 	sc.listen_addr = bc->listen_addr;
 	sc.listen_port = bc->listen_port;
+	sc.multipath = bc->install_routes ? TABBYD_BGP_MULTIPATH : 0;
 	ret = bgp_speaker_new(d->base, &sc, &d->bgp);
 	if (ret < 0) {
 		log_err("bgp: cannot start the speaker on %s port %u: %s",
@@ -159,6 +218,9 @@ int tabbyd_bgp_start(struct tabbyd *d)
 		tabbyd_bgp_add_peer(d, &bc->peers[i]);
 	for (i = 0; i < bc->n_origins; i++)
 		tabbyd_bgp_originate(d, &bc->origins[i]);
+	ret = tabbyd_bgp_routing_start(d);
+	if (ret < 0)
+		goto fail;
 	d->bgp_established = 0;
 	if (!d->bgp_status_timer) {
 		d->bgp_status_timer = event_new(d->base, -1, EV_PERSIST, tabbyd_bgp_status_cb, d);
@@ -177,17 +239,31 @@ fail:
 	return ret;
 }
 
-void tabbyd_bgp_stop(struct tabbyd *d)
+/* flush: remove learned routes from the kernel too (BGP or installRoutes switched off). */
+static void tabbyd_bgp_stop_flush(struct tabbyd *d, bool flush)
 {
 	if (d->bgp_status_timer) {
 		event_free(d->bgp_status_timer);
 		d->bgp_status_timer = NULL;
 	}
+	if (d->store_event) {
+		event_free(d->store_event);
+		d->store_event = NULL;
+	}
+	routing_mesh_stop(d);
+	routing_export_stop(d);
+	routing_fib_detach(d); /* the speaker's final withdrawals stay out of the kernel */
 	if (d->bgp) {
 		log_info("bgp: stopping the speaker (Cease to every peer)");
 		bgp_speaker_free(d->bgp);
 		d->bgp = NULL;
 	}
+	routing_fib_stop(d, flush); /* after the speaker: it held the subscription */
+}
+
+void tabbyd_bgp_stop(struct tabbyd *d)
+{
+	tabbyd_bgp_stop_flush(d, false);
 }
 
 static const struct tabbyd_bgp_peer *tabbyd_bgp_find_peer(const struct tabbyd_bgp_config *c,
@@ -284,7 +360,10 @@ static bool tabbyd_bgp_speaker_changed(const struct tabbyd_bgp_config *a,
 	return a->enabled != b->enabled || a->as_number != b->as_number ||
 	       a->router_id != b->router_id || a->listen_port != b->listen_port ||
 	       a->listen_addr.family != b->listen_addr.family ||
-	       (a->listen_addr.family && !addr_eq(&a->listen_addr, &b->listen_addr));
+	       (a->listen_addr.family && !addr_eq(&a->listen_addr, &b->listen_addr)) ||
+	       a->node_to_node_mesh != b->node_to_node_mesh ||
+	       a->install_routes != b->install_routes ||
+	       a->fib_reconcile_seconds != b->fib_reconcile_seconds;
 }
 
 void tabbyd_bgp_reload(struct tabbyd *d, struct tabbyd_bgp_config *n)
@@ -295,16 +374,19 @@ void tabbyd_bgp_reload(struct tabbyd *d, struct tabbyd_bgp_config *n)
 	memset(n, 0, sizeof(*n));
 	if (tabbyd_bgp_speaker_changed(&old, &d->cfg.bgp) || !d->bgp) {
 		if (d->bgp || d->cfg.bgp.enabled)
-			log_warn("bgp: reload: enabled, asNumber, routerID or the listening "
-			         "address changed: restarting the speaker (every session resets)");
-		tabbyd_bgp_stop(d);
+			log_warn("bgp: reload: enabled, asNumber, routerID, the listening "
+			         "address, nodeToNodeMesh, installRoutes or fibReconcileSeconds "
+			         "changed: restarting the speaker (every session resets)");
+		tabbyd_bgp_stop_flush(d, !d->cfg.bgp.enabled || !d->cfg.bgp.install_routes);
 		if (tabbyd_bgp_start(d) < 0)
 			log_err("bgp: reload: the speaker did not start; BGP is off until the next "
 			        "reload");
 	} else {
 		tabbyd_bgp_diff_peers(d, &old, &d->cfg.bgp);
 		tabbyd_bgp_diff_origins(d, &old, &d->cfg.bgp);
-		d->bgp_established = ~0u; /* refresh STATUS= at the next tick */
+		routing_export_refresh(d); /* a configured prefix withdrawn may be exported */
+		routing_mesh_refresh(d);   /* a configured peer removed may be a Node */
+		d->bgp_established = ~0u;  /* refresh STATUS= at the next tick */
 	}
 	tabbyd_bgp_config_free(&old);
 }

@@ -14,10 +14,14 @@
  *     originate:
  *       - 10.244.0.0/26
  *       - {cidr: 10.244.1.0/26, med: 10, communities: ["65000:1"]}
+ *     nodeToNodeMesh: false    # iBGP with every Node in the store (routing_mesh.c)
+ *     installRoutes: true      # learned routes into the kernel (routing_fib.c)
+ *     fibReconcileSeconds: 30  # kernel routes checked against the RIB this often
  *
- * Until the cluster-routing issue wires the speaker to IPAM, peers and the
- * prefixes to originate are declared here. Everything is checked even while
- * enabled is false, and every error names file, line, column and field.
+ * The node's affine blocks and borrowed addresses are originated on their own
+ * (routing_export.c); `originate` adds prefixes to them. Everything is
+ * checked even while enabled is false, and every error names file, line,
+ * column and field.
  * Values are stored after defaults (a peer without holdTime gets bgp.holdTime),
  * so a reload compares peers field by field (tabbyd_bgp_peer_equal).
  */
@@ -384,6 +388,13 @@ static int bgp_config_speaker(const struct yaml_node *b, struct tabbyd_config *c
 	if ((r = bgp_config_int(b, "connectRetry", 1, 65535, &v, err)) < 0)
 		return r;
 	bgp->connect_retry = r ? (uint16_t)v : 0;
+	if ((r = bgp_config_bool(b, "nodeToNodeMesh", &bgp->node_to_node_mesh, err)) < 0 ||
+	    (r = bgp_config_bool(b, "installRoutes", &bgp->install_routes, err)) < 0)
+		return r;
+	if ((r = bgp_config_int(b, "fibReconcileSeconds", 1, 86400, &v, err)) < 0)
+		return r;
+	if (r)
+		bgp->fib_reconcile_seconds = (unsigned)v;
 	return 0;
 }
 
@@ -391,13 +402,17 @@ int tabbyd_bgp_config_parse(const struct yaml_node *root, struct tabbyd_config *
                             struct yaml_error *err)
 {
 	static const char *const keys[] = {
-	    "enabled",  "asNumber",     "routerID", "listenAddress", "listenPort",
-	    "holdTime", "connectRetry", "peers",    "originate",     NULL};
+	    "enabled",    "asNumber",       "routerID",      "listenAddress",
+	    "listenPort", "holdTime",       "connectRetry",  "peers",
+	    "originate",  "nodeToNodeMesh", "installRoutes", "fibReconcileSeconds",
+	    NULL};
 	const struct yaml_node *b = yaml_map_get(root, "bgp"), *n;
 	int r;
 
 	cfg->bgp.as_number = TABBYD_BGP_DEFAULT_AS;
 	cfg->bgp.listen_port = BGP_DEFAULT_PORT;
+	cfg->bgp.install_routes = true;
+	cfg->bgp.fib_reconcile_seconds = TABBYD_BGP_DEFAULT_FIB_RECONCILE;
 	if (!b || yaml_node_is_null(b))
 		return 0;
 	if ((r = yaml_expect_mapping(b, err)) < 0 || (r = yaml_check_keys(b, keys, err)) < 0 ||

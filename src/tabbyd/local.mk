@@ -21,7 +21,10 @@ src_tabbyd_tabbyd_SOURCES = \
 	src/tabbyd/sd.c \
 	src/tabbyd/bgp_config.c \
 	src/tabbyd/bgp.c \
-	src/tabbyd/api_bgp.c
+	src/tabbyd/api_bgp.c \
+	src/tabbyd/routing_export.c \
+	src/tabbyd/routing_fib.c \
+	src/tabbyd/routing_mesh.c
 src_tabbyd_tabbyd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) $(YAML_CFLAGS) \
 	$(LIBNL_CFLAGS) $(SYSTEMD_CFLAGS) $(SQLITE_CFLAGS)
 TABBYD_LIBS = src/tabbyd/libtabbyd_request.a bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
@@ -44,6 +47,17 @@ tests_unit_test_tabbyd_config_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS) $(YAML_CFL
 tests_unit_test_tabbyd_config_LDADD = src/lib/libtabby_common.a $(CJSON_LIBS) $(YAML_LIBS) \
 	$(SYSTEMD_LIBS) $(UNIT_LIBS)
 
+check_PROGRAMS += tests/unit/test_tabbyd_routing
+TESTS += tests/unit/test_tabbyd_routing
+tests_unit_test_tabbyd_routing_SOURCES = tests/unit/test_tabbyd_routing.c \
+	src/tabbyd/routing_export.c src/tabbyd/routing_fib.c
+tests_unit_test_tabbyd_routing_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) \
+	$(LIBNL_CFLAGS) -I$(top_srcdir)/src/tabbyd
+tests_unit_test_tabbyd_routing_LDADD = bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
+	src/dataplane/libtabby_dataplane.a src/store/libtabby_store.a src/lib/libtabby_common.a \
+	$(LIBEVENT_LIBS) $(LIBNL_LIBS) $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \
+	$(UNIT_LIBS)
+
 tests_unit_test_tabbyd_endpoint_SOURCES = tests/unit/test_tabbyd_endpoint.c src/tabbyd/endpoint.c
 tests_unit_test_tabbyd_endpoint_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS) -I$(top_srcdir)/src/tabbyd
 tests_unit_test_tabbyd_endpoint_LDADD = src/store/libtabby_store.a src/lib/libtabby_common.a \
@@ -62,6 +76,11 @@ endif
 TESTS += tests/integration/test_tabbyd_bgp.sh
 EXTRA_DIST += tests/integration/test_tabbyd_bgp.sh
 tests/integration/test_tabbyd_bgp.log: src/tabbyd/tabbyd src/ctl/tabbyctl
+
+# Cluster routing: three nodes, iBGP mesh, FIB sync, pods across nodes (root, jq, curl).
+TESTS += tests/integration/test_routing_mesh.sh
+EXTRA_DIST += tests/integration/test_routing_mesh.sh
+tests/integration/test_routing_mesh.log: src/tabbyd/tabbyd src/ctl/tabbyctl src/cni/tabby
 
 dist_man_MANS += doc/tabbyd.8 doc/tabby-cni.8 doc/tabbyd.yaml.5
 EXTRA_DIST += contrib/systemd/tabbyd.service

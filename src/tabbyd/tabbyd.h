@@ -17,6 +17,9 @@
  *   bgp_config.c   the `bgp:` section of the configuration
  *   bgp.c          the BGP speaker in the event loop: peers, originations, reload
  *   api_bgp.c      the REST API's /v1/bgp endpoints
+ *   routing_export.c  originate affine blocks and borrowed addresses
+ *   routing_fib.c  learned best paths into the kernel, periodic reconciliation
+ *   routing_mesh.c iBGP full mesh with the Nodes in the datastore
  */
 #ifndef TABBYD_H
 #define TABBYD_H
@@ -61,10 +64,11 @@ struct tabbyd_pool_config {
 
 /* ---- the bgp: section (bgp_config.c) ---- */
 
-#define TABBYD_BGP_DEFAULT_AS  64512
-#define TABBYD_BGP_MAX_PEERS   256
-#define TABBYD_BGP_MAX_ORIGINS 4096
-#define TABBYD_BGP_MAX_COMMS   32
+#define TABBYD_BGP_DEFAULT_AS            64512
+#define TABBYD_BGP_MAX_PEERS             256
+#define TABBYD_BGP_MAX_ORIGINS           4096
+#define TABBYD_BGP_MAX_COMMS             32
+#define TABBYD_BGP_DEFAULT_FIB_RECONCILE 30 /* seconds */
 
 struct tabbyd_bgp_peer {
 	/* Settings after defaults; description and password point to the owned copies below. */
@@ -93,6 +97,9 @@ struct tabbyd_bgp_config {
 	size_t n_peers;
 	struct tabbyd_bgp_origin *origins;
 	size_t n_origins;
+	bool node_to_node_mesh;         /* iBGP with every Node in the store (routing_mesh.c) */
+	bool install_routes;            /* learned routes into the kernel (routing_fib.c) */
+	unsigned fib_reconcile_seconds; /* period of the kernel-vs-RIB check */
 };
 
 struct tabbyd_config {
@@ -158,6 +165,11 @@ struct tabbyd {
 	struct event *bgp_status_timer;
 	unsigned bgp_established; /* last count put in STATUS= */
 	uint64_t bgp_best_changes;
+	/* cluster routing (routing_*.c): NULL while BGP is off */
+	struct event *store_event; /* store_notify_fd() readable (or a poll timer) */
+	struct routing_export *rt_export;
+	struct routing_fib *rt_fib;
+	struct routing_mesh *rt_mesh;
 };
 
 /* node.c */
@@ -182,6 +194,43 @@ void tabbyd_bgp_reload(struct tabbyd *d, struct tabbyd_bgp_config *n);
 void tabbyd_bgp_stop(struct tabbyd *d);
 /* "BGP 1/2 peers established", "BGP off" for STATUS= lines. */
 void tabbyd_bgp_summary(const struct tabbyd *d, char *buf, size_t len);
+
+/*
+ * Cluster routing (doc/routing.md), started by tabbyd_bgp_start() once the
+ * speaker runs and stopped before it is freed. Each part watches the store
+ * (events are delivered by the store_event of bgp.c) and debounces.
+ */
+struct routing_export;
+struct routing_fib;
+struct routing_mesh;
+/* routing_export.c */
+int routing_export_start(struct tabbyd *d);
+void routing_export_stop(struct tabbyd *d);
+/* Originate every exported prefix again (after a reload touched the originations). */
+void routing_export_refresh(struct tabbyd *d);
+/*
+ * A learned prefix the FIB must not install: it equals or covers one of the
+ * node's affine blocks, or it is one of its borrowed (local) addresses.
+ */
+bool routing_export_is_local(const struct tabbyd *d, const struct prefix *p);
+/* routing_fib.c */
+int routing_fib_start(struct tabbyd *d);
+/* Before the speaker is freed: its withdrawals must not empty the kernel. */
+void routing_fib_detach(struct tabbyd *d);
+/* Free the table (after the speaker); flush: remove the learned routes from the kernel. */
+void routing_fib_stop(struct tabbyd *d, bool flush);
+/* The node's local prefixes changed: re-check the kernel against the wanted routes. */
+void routing_fib_local_changed(struct tabbyd *d);
+/* For GET /v1/bgp: learned routes wanted, installed, suppressed (all 0 when off). */
+void routing_fib_counts(const struct tabbyd *d, size_t *wanted, size_t *installed,
+                        size_t *suppressed);
+/* routing_mesh.c */
+int routing_mesh_start(struct tabbyd *d);
+void routing_mesh_stop(struct tabbyd *d);
+/* Compare the mesh with the Nodes in the store again (after a reload changed the peers). */
+void routing_mesh_refresh(struct tabbyd *d);
+/* A peer the mesh added (a config-declared peer of the same address wins). */
+bool routing_mesh_has_peer(const struct tabbyd *d, const struct addr *a);
 
 /* api.c */
 void api_send_json(struct evhttp_request *r, int status, const char *json);

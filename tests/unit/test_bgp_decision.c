@@ -286,6 +286,31 @@ static void test_multipath(void **state)
 	assert_true(f->last.withdrawn);
 }
 
+/*
+ * The multipath set does not depend on arrival order: here the best path
+ * (lowest BGP Identifier, step f) is the newer one. Regression: steps (f)
+ * and (g) used to compact the tie list the multipath set is read from.
+ */
+static void test_multipath_order(void **state)
+{
+	struct fx *f = *state;
+	struct route_spec a = {E1, {65001}, 1, 0, -1, -1, 0, 0};
+	struct route_spec b = {E2, {65001}, 1, 0, -1, -1, 0, 0};
+	char s[ADDR_STRLEN];
+
+	announce(f, &b);
+	announce(f, &a);
+	assert_int_equal(f->last.n_next_hops, 2);
+	assert_string_equal(addr_format(&f->last.next_hops[0], s, sizeof(s)), "198.18.1.3");
+	assert_string_equal(addr_format(&f->last.next_hops[1], s, sizeof(s)), "198.18.1.4");
+	withdraw_all(f);
+	/* And with the best path first, as in test_multipath, the same set. */
+	announce(f, &a);
+	announce(f, &b);
+	assert_int_equal(f->last.n_next_hops, 2);
+	withdraw_all(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +324,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cluster_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_peer_address, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multipath, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multipath_order, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,518 @@
+/*
+ * DOC: learned BGP routes in the kernel (FIB sync), doc/routing.md.
+ *
+ * The FIB subscribes to the speaker's best-path changes and keeps a table of
+ * the routes it wants: every learned prefix with its ECMP next hops (those of
+ * the prefix's family). Changes go to the kernel through the dataplane's
+ * batched API, with protocol TABBY_RTPROT (84): a new prefix is added with
+ * NLM_F_EXCL (a route of another protocol for the same prefix wins and is
+ * left alone, the error is logged), a changed next-hop set is replaced, a
+ * withdrawn prefix deleted.
+ *
+ * Never installed ("suppressed"): a learned prefix that equals or covers one
+ * of the node's affine blocks, or equals one of its borrowed addresses
+ * (routing_export_is_local()). The node's own block is reached through its
+ * pods' /32 host routes and the block's blackhole; a /32 of another node's
+ * pod inside our block (an address it borrowed) is installed, it is more
+ * specific than our blackhole.
+ *
+ * Reconciliation, every bgp.fibReconcileSeconds and when the local prefixes
+ * change: the kernel's proto-84 routes WITH a gateway are compared with the
+ * table; one not wanted (or suppressed) is deleted, one with other next hops
+ * replaced, a wanted one that is missing added again. Proto-84 routes
+ * without a gateway are Tabby's pod host routes (scope link) and blackholes
+ * of affine blocks (blocks.c): never touched here, nor is any route of
+ * another protocol or of a table other than main.
+ *
+ * At start the kernel's learned routes of an earlier run are adopted as
+ * "stale" (as a graceful restart keeps forwarding): a prefix learned again
+ * takes its route over (replaced only if the next hops changed), and what is
+ * still stale at the first periodic reconciliation is deleted. So a restart
+ * of tabbyd does not interrupt traffic between nodes.
+ *
+ * With bgp.installRoutes false nothing of this runs (benchmarks).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <linux/rtnetlink.h>
+
+#include <tabby/dataplane.h>
+#include <tabby/log.h>
+
+#include "tabbyd.h"
+
+#define ROUTING_FIB_BUCKETS   4096 /* initial; doubled when the table is twice as full */
+#define ROUTING_FIB_RETRIES   3    /* interrupted kernel dumps */
+#define ROUTING_FIB_MULTIPATH 8    /* ECMP paths asked from the RIB */
+
+struct routing_fib_route {
+	struct routing_fib_route *next;
+	struct prefix prefix;
+	unsigned n_nh;
+	struct addr nh[DP_MAX_NEXTHOPS];
+	bool installed;  /* our add/replace was sent and not refused */
+	bool suppressed; /* local: never installed */
+	bool seen;       /* reconciliation: found in the kernel */
+	bool stale;      /* in the kernel from an earlier run, not learned (yet) */
+};
+
+struct routing_fib {
+	struct tabbyd *d;
+	struct routing_fib_route **buckets;
+	size_t n_buckets, n_routes;
+	struct event *timer;
+	uint64_t errors;
+	bool detached; /* the speaker is going away: its withdrawals are not applied */
+};
+
+static uint32_t routing_fib_hash(const struct prefix *p)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	unsigned i, n = p->addr.family == AF_INET ? 4 : 16;
+
+	h = (h ^ p->addr.family) * 16777619u;
+	h = (h ^ p->len) * 16777619u;
+	for (i = 0; i < n; i++)
+		h = (h ^ p->addr.bytes[i]) * 16777619u;
+	return h;
+}
+
+static struct routing_fib_route **routing_fib_slot(struct routing_fib *f, const struct prefix *p)
+{
+	struct routing_fib_route **s = &f->buckets[routing_fib_hash(p) & (f->n_buckets - 1)];
+
+	while (*s && !prefix_eq(&(*s)->prefix, p))
+		s = &(*s)->next;
+	return s;
+}
+
+static void routing_fib_grow(struct routing_fib *f)
+{
+	size_t i, n = f->n_buckets * 2;
+	struct routing_fib_route **nb = calloc(n, sizeof(*nb));
+
+	if (!nb)
+		return; /* longer chains, still correct */
+	for (i = 0; i < f->n_buckets; i++) {
+		struct routing_fib_route *r = f->buckets[i], *next;
+
+		for (; r; r = next) {
+			uint32_t h = routing_fib_hash(&r->prefix) & (n - 1);
+
+			next = r->next;
+			r->next = nb[h];
+			nb[h] = r;
+		}
+	}
+	free(f->buckets);
+	f->buckets = nb;
+	f->n_buckets = n;
+}
+
+static void routing_fib_to_dp(const struct routing_fib_route *r, struct dp_route *out)
+{
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	out->dst = r->prefix;
+	out->n_nexthops = r->n_nh;
+	for (i = 0; i < r->n_nh; i++)
+		out->nh[i].gw = r->nh[i];
+}
+
+static bool routing_fib_has_gw(const struct dp_route *r, const struct addr *a)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_nexthops; i++)
+		if (addr_eq(&r->nh[i].gw, a))
+			return true;
+	return false;
+}
+
+/* Same next-hop set, whatever the order. */
+static bool routing_fib_same_nh(const struct routing_fib_route *w, const struct dp_route *k)
+{
+	unsigned i;
+
+	if (w->n_nh != k->n_nexthops)
+		return false;
+	for (i = 0; i < w->n_nh; i++)
+		if (!routing_fib_has_gw(k, &w->nh[i]))
+			return false;
+	return true;
+}
+
+static void routing_fib_err_cb(const struct dp_route *r, enum fib_op op, int err, const char *why,
+                               void *arg)
+{
+	struct routing_fib *f = arg;
+	struct routing_fib_route *w = *routing_fib_slot(f, &r->dst);
+	char pb[PREFIX_STRLEN];
+
+	f->errors++;
+	if (w && op != FIB_DEL)
+		w->installed = false;
+	if (op == FIB_ADD && err == -EEXIST)
+		log_warn("fib: %s: another route for this prefix is in the kernel; left alone",
+		         prefix_format(&r->dst, pb, sizeof(pb)));
+	else
+		log_warn("fib: %s %s: %s", op == FIB_DEL ? "deleting" : "installing",
+		         prefix_format(&r->dst, pb, sizeof(pb)), why);
+}
+
+static void routing_fib_flush(struct routing_fib *f, struct fib_batch *b)
+{
+	int ret = fib_batch_close(b);
+
+	if (ret < 0)
+		log_err("fib: netlink batch failed: %s; the next reconciliation retries",
+		        nl_ctx_error(f->d->nl));
+}
+
+/* One best-path change into the table, and into the batch. */
+static void routing_fib_apply(struct routing_fib *f, struct fib_batch *b,
+                              const struct bgp_best_change *ch)
+{
+	struct routing_fib_route **s = routing_fib_slot(f, &ch->prefix), *w = *s;
+	struct dp_route old, dr;
+	bool had, was_installed;
+	unsigned i;
+
+	if (ch->withdrawn || ch->local) {
+		if (!w)
+			return;
+		if (w->installed) {
+			routing_fib_to_dp(w, &dr);
+			fib_batch_del(b, &dr);
+		}
+		*s = w->next;
+		free(w);
+		f->n_routes--;
+		return;
+	}
+	had = w != NULL;
+	if (w)
+		w->stale = false; /* learned again: the adopted route is ours to update */
+	if (!w) {
+		w = calloc(1, sizeof(*w));
+		if (!w) {
+			log_err("fib: out of memory for a route; the next reconciliation retries");
+			return;
+		}
+		w->prefix = ch->prefix;
+		*s = w;
+		f->n_routes++;
+	}
+	routing_fib_to_dp(w, &old);
+	was_installed = had && w->installed;
+	w->n_nh = 0;
+	for (i = 0; i < ch->n_next_hops && w->n_nh < DP_MAX_NEXTHOPS; i++)
+		if (ch->next_hops[i].family == ch->prefix.addr.family &&
+		    !addr_is_zero(&ch->next_hops[i]))
+			w->nh[w->n_nh++] = ch->next_hops[i];
+	w->suppressed = !w->n_nh || routing_export_is_local(f->d, &w->prefix);
+	routing_fib_to_dp(w, &dr);
+	if (w->suppressed) {
+		if (was_installed)
+			fib_batch_del(b, &old);
+		w->installed = false;
+	} else if (!was_installed) {
+		w->installed = true;
+		fib_batch_add(b, &dr);
+	} else if (!routing_fib_same_nh(w, &old)) {
+		fib_batch_replace(b, &dr);
+	}
+	if (f->n_routes > f->n_buckets * 2)
+		routing_fib_grow(f);
+}
+
+static void routing_fib_best_cb(void *arg, const struct bgp_best_change *ch, size_t n)
+{
+	struct routing_fib *f = arg;
+	struct fib_batch *b;
+	size_t i;
+
+	if (f->detached)
+		return;
+	if (fib_batch_open(f->d->nl, routing_fib_err_cb, f, &b) < 0) {
+		log_err("fib: cannot open a netlink batch: %s", nl_ctx_error(f->d->nl));
+		return;
+	}
+	for (i = 0; i < n; i++)
+		routing_fib_apply(f, b, &ch[i]);
+	routing_fib_flush(f, b);
+}
+
+struct routing_fib_walk {
+	struct routing_fib *f;
+	struct fib_batch *b;
+	bool purge_stale; /* delete adopted routes nobody learned again */
+	unsigned removed, replaced;
+};
+
+/* A proto-84 route in the kernel. Only routes with a gateway in main are ours to judge. */
+static int routing_fib_walk_cb(const struct dp_route *k, void *arg)
+{
+	struct routing_fib_walk *wk = arg;
+	struct routing_fib_route *w;
+	char pb[PREFIX_STRLEN];
+
+	if ((k->table && k->table != RT_TABLE_MAIN) || (k->type && k->type != RTN_UNICAST) ||
+	    !k->n_nexthops || !k->nh[0].gw.family)
+		return 0; /* a pod host route, a blackhole, another table */
+	w = *routing_fib_slot(wk->f, &k->dst);
+	if (w && w->stale && !wk->purge_stale) {
+		w->seen = true;
+		return 0;
+	}
+	if (!w || w->suppressed || w->stale) {
+		log_info("fib: removing %s: no learned route wants it",
+		         prefix_format(&k->dst, pb, sizeof(pb)));
+		fib_batch_del(wk->b, k);
+		wk->removed++;
+		return 0;
+	}
+	w->seen = true;
+	w->installed = true;
+	if (!routing_fib_same_nh(w, k)) {
+		struct dp_route dr;
+
+		routing_fib_to_dp(w, &dr);
+		fib_batch_replace(wk->b, &dr);
+		wk->replaced++;
+	}
+	return 0;
+}
+
+/* Forget the adopted routes nobody learned again (the walk deleted them from the kernel). */
+static void routing_fib_purge_stale(struct routing_fib *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_buckets; i++) {
+		struct routing_fib_route **s = &f->buckets[i];
+
+		while (*s) {
+			struct routing_fib_route *w = *s;
+
+			if (!w->stale) {
+				s = &w->next;
+				continue;
+			}
+			*s = w->next;
+			free(w);
+			f->n_routes--;
+		}
+	}
+}
+
+/* Start: a learned route of an earlier run in the kernel becomes a stale entry. */
+static int routing_fib_adopt_cb(const struct dp_route *k, void *arg)
+{
+	struct routing_fib *f = arg;
+	struct routing_fib_route **s, *w;
+	unsigned i;
+
+	if ((k->table && k->table != RT_TABLE_MAIN) || (k->type && k->type != RTN_UNICAST) ||
+	    !k->n_nexthops || !k->nh[0].gw.family)
+		return 0;
+	s = routing_fib_slot(f, &k->dst);
+	if (*s)
+		return 0;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->prefix = k->dst;
+	for (i = 0; i < k->n_nexthops && k->nh[i].gw.family; i++)
+		w->nh[w->n_nh++] = k->nh[i].gw;
+	w->installed = w->stale = true;
+	*s = w;
+	f->n_routes++;
+	if (f->n_routes > f->n_buckets * 2)
+		routing_fib_grow(f);
+	return 0;
+}
+
+static void routing_fib_adopt(struct routing_fib *f)
+{
+	unsigned attempt;
+	size_t n;
+	int ret = -EAGAIN;
+
+	for (attempt = 0; attempt < ROUTING_FIB_RETRIES && ret == -EAGAIN; attempt++)
+		ret = dp_routes_list_own(f->d->nl, AF_UNSPEC, routing_fib_adopt_cb, f);
+	if (ret < 0)
+		log_warn("fib: listing the kernel's routes at start: %s; the first reconciliation "
+		         "cleans up",
+		         nl_ctx_error(f->d->nl));
+	n = f->n_routes;
+	if (n)
+		log_info("fib: %zu learned route%s of an earlier run kept until re-learned or the "
+		         "first reconciliation",
+		         n, n == 1 ? "" : "s");
+}
+
+static void routing_fib_reconcile(struct routing_fib *f, bool purge_stale)
+{
+	struct routing_fib_walk wk = {.f = f, .purge_stale = purge_stale};
+	unsigned added = 0, attempt;
+	struct dp_route dr;
+	size_t i;
+	int ret = -EAGAIN;
+
+	for (i = 0; i < f->n_buckets; i++)
+		for (struct routing_fib_route *w = f->buckets[i]; w; w = w->next)
+			w->seen = false;
+	if (fib_batch_open(f->d->nl, routing_fib_err_cb, f, &wk.b) < 0) {
+		log_err("fib: cannot open a netlink batch: %s", nl_ctx_error(f->d->nl));
+		return;
+	}
+	for (attempt = 0; attempt < ROUTING_FIB_RETRIES && ret == -EAGAIN; attempt++)
+		ret = dp_routes_list_own(f->d->nl, AF_UNSPEC, routing_fib_walk_cb, &wk);
+	if (ret < 0) {
+		log_warn("fib: listing the kernel's routes: %s; reconciliation skipped",
+		         nl_ctx_error(f->d->nl));
+		routing_fib_flush(f, wk.b);
+		return;
+	}
+	if (purge_stale)
+		routing_fib_purge_stale(f);
+	for (i = 0; i < f->n_buckets; i++) {
+		for (struct routing_fib_route *w = f->buckets[i]; w; w = w->next) {
+			if (w->seen || w->suppressed || w->stale)
+				continue;
+			routing_fib_to_dp(w, &dr);
+			w->installed = true;
+			fib_batch_add(wk.b, &dr);
+			added++;
+		}
+	}
+	routing_fib_flush(f, wk.b);
+	if (wk.removed || wk.replaced || added)
+		log_notice("fib: reconciled: %u route%s added back, %u replaced, %u removed", added,
+		           added == 1 ? "" : "s", wk.replaced, wk.removed);
+}
+
+static void routing_fib_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	routing_fib_reconcile(arg, true);
+}
+
+/* Re-evaluate suppression after the local prefixes changed, then reconcile. */
+void routing_fib_local_changed(struct tabbyd *d)
+{
+	struct routing_fib *f = d->rt_fib;
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->n_buckets; i++)
+		for (struct routing_fib_route *w = f->buckets[i]; w; w = w->next)
+			w->suppressed = !w->n_nh || routing_export_is_local(d, &w->prefix);
+	routing_fib_reconcile(f, false);
+}
+
+void routing_fib_counts(const struct tabbyd *d, size_t *wanted, size_t *installed,
+                        size_t *suppressed)
+{
+	const struct routing_fib *f = d->rt_fib;
+	size_t i;
+
+	*wanted = *installed = *suppressed = 0;
+	if (!f)
+		return;
+	for (i = 0; i < f->n_buckets; i++) {
+		for (const struct routing_fib_route *w = f->buckets[i]; w; w = w->next) {
+			if (w->stale)
+				continue;
+			(*wanted)++;
+			*installed += w->installed;
+			*suppressed += w->suppressed;
+		}
+	}
+}
+
+int routing_fib_start(struct tabbyd *d)
+{
+	struct timeval tv = {.tv_sec = d->cfg.bgp.fib_reconcile_seconds};
+	struct routing_fib *f;
+	int ret;
+
+	if (!d->cfg.bgp.install_routes) {
+		log_notice(
+		    "fib: bgp.installRoutes is false: learned routes stay out of the kernel");
+		return 0;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->d = d;
+	f->n_buckets = ROUTING_FIB_BUCKETS;
+	f->buckets = calloc(f->n_buckets, sizeof(*f->buckets));
+	f->timer = event_new(d->base, -1, EV_PERSIST, routing_fib_timer_cb, f);
+	if (!f->buckets || !f->timer || event_add(f->timer, &tv) < 0) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = bgp_subscribe_best(d->bgp, routing_fib_best_cb, f);
+	if (ret < 0)
+		goto fail;
+	d->rt_fib = f;
+	routing_fib_adopt(f);
+	log_info("fib: learned routes go into the kernel with protocol %d; reconciliation "
+	         "every %u s",
+	         TABBY_RTPROT, d->cfg.bgp.fib_reconcile_seconds);
+	return 0;
+fail:
+	if (f->timer)
+		event_free(f->timer);
+	free(f->buckets);
+	free(f);
+	return ret;
+}
+
+/* Ignore best-path changes from now on: freeing the speaker withdraws every route. */
+void routing_fib_detach(struct tabbyd *d)
+{
+	if (d->rt_fib)
+		d->rt_fib->detached = true;
+}
+
+/*
+ * Free the table. Kernel routes stay (traffic keeps flowing while tabbyd
+ * restarts; the start-up reconciliation removes what is no longer learned)
+ * unless flush is set (BGP or installRoutes switched off by a reload).
+ * The speaker must be freed first: it still holds the subscription.
+ */
+void routing_fib_stop(struct tabbyd *d, bool flush)
+{
+	struct routing_fib *f = d->rt_fib;
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->n_buckets; i++) {
+		struct routing_fib_route *w, *next;
+
+		for (w = f->buckets[i]; w; w = next) {
+			next = w->next;
+			free(w);
+		}
+		f->buckets[i] = NULL;
+	}
+	f->n_routes = 0;
+	if (flush)
+		routing_fib_reconcile(f, true); /* nothing is wanted: every learned route goes */
+	event_free(f->timer);
+	free(f->buckets);
+	free(f);
+	d->rt_fib = NULL;
+}
