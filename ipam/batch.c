@@ -14,6 +14,10 @@
  * (release). Everything else, and everything after a lost CAS (the cache is
  * reloaded first), goes through the one-at-a-time path, so a batch gives the
  * same results as the calls made one by one.
+ *
+ * The same machinery commits one assignment or release together with the
+ * caller's own operations (the CNI ADD's workload endpoint document, the DEL's
+ * deletion of it): one fsync per CNI call instead of two or three.
  */
 #include "config.h"
 
@@ -178,14 +182,15 @@ static size_t ipam_batch_free_in(const struct ipam *ipam, const struct ipam_pool
  * claiming blocks first when the batch wants more than that (so that the
  * whole batch, not only its start, shares the transaction).
  */
-static int ipam_batch_room(struct ipam *ipam, int family, size_t wanted, struct ipam_pool **pools,
+static int ipam_batch_room(struct ipam *ipam, int family, size_t wanted, const char *const *names,
+                           size_t n_names, unsigned max_blocks, struct ipam_pool **pools,
                            size_t *n_pools, size_t *room)
 {
 	struct ipam_config cfg;
 	int ret;
 
 	*room = 0;
-	ret = ipam_pools_eligible(ipam, family, NULL, 0, pools, n_pools);
+	ret = ipam_pools_eligible(ipam, family, names, n_names, pools, n_pools);
 	if (ret < 0 || !wanted)
 		return ret;
 	*room = ipam_batch_free_in(ipam, *pools, *n_pools);
@@ -193,7 +198,8 @@ static int ipam_batch_room(struct ipam *ipam, int family, size_t wanted, struct 
 		return 0;
 	ret = ipam_config_get(ipam->s, &cfg);
 	while (ret == 0 && *room < wanted) {
-		ret = ipam_claim(ipam, &cfg, cfg.max_blocks_per_host, *pools, *n_pools);
+		ret = ipam_claim(ipam, &cfg, max_blocks ? max_blocks : cfg.max_blocks_per_host,
+		                 *pools, *n_pools);
 		*room = ipam_batch_free_in(ipam, *pools, *n_pools);
 	}
 	return ret == -ENOSPC ? 0 : ret;
@@ -253,9 +259,9 @@ int ipam_auto_assign_batch(struct ipam *ipam, const struct ipam_assign_args *arg
 		want6 += args[i].num6;
 	}
 	if (ret == 0)
-		ret = ipam_batch_room(ipam, AF_INET, want4, &pools4, &n4, &room4);
+		ret = ipam_batch_room(ipam, AF_INET, want4, NULL, 0, 0, &pools4, &n4, &room4);
 	if (ret == 0)
-		ret = ipam_batch_room(ipam, AF_INET6, want6, &pools6, &n6, &room6);
+		ret = ipam_batch_room(ipam, AF_INET6, want6, NULL, 0, 0, &pools6, &n6, &room6);
 	if (ret == 0)
 		ret = ipam_batch_init(&bt, ipam->n_cache, n);
 	for (i = 0; i < n; i++) {
@@ -363,5 +369,187 @@ int ipam_release_handles(struct ipam *ipam, const char *const *handles, size_t n
 	ipam_batch_free(&bt, n);
 	if (released)
 		*released = count;
+	return ret;
+}
+
+/*
+ * One transaction: addresses from the cached blocks, the new handle and the
+ * caller's operations. 1: not possible this way (the cache is as before or
+ * reloaded), take the slow path; 0 committed; negative: an error of fn.
+ */
+static int ipam_with_ops_fast(struct ipam *ipam, const struct ipam_assign_args *args,
+                              ipam_ops_fn fn, void *arg, struct ipam_assign_result *res)
+{
+	struct ipam_pool *pools4 = NULL, *pools6 = NULL;
+	size_t n4 = 0, n6 = 0, room4 = 0, room6 = 0, k, n_extra = 0;
+	struct store_op extra[IPAM_EXTRA_OPS_MAX];
+	struct ipam_batch bt;
+	bool planned = false;
+	int ret;
+
+	memset(&bt, 0, sizeof(bt));
+	/* A family that is not wanted costs no read of the pools. */
+	ret = 0;
+	if (args->num4)
+		ret = ipam_batch_room(ipam, AF_INET, args->num4, args->pools, args->n_pools,
+		                      args->max_blocks_per_host, &pools4, &n4, &room4);
+	if (ret == 0 && args->num6)
+		ret = ipam_batch_room(ipam, AF_INET6, args->num6, args->pools, args->n_pools,
+		                      args->max_blocks_per_host, &pools6, &n6, &room6);
+	if (ret < 0 || args->num4 > room4 || args->num6 > room6) {
+		ret = 1; /* the slow path reports the real error */
+		goto out;
+	}
+	ret = ipam_batch_init(&bt, ipam->n_cache, 1 + IPAM_EXTRA_OPS_MAX);
+	if (ret == 0) {
+		bt.handles[0].id = strdup(args->handle);
+		ret = bt.handles[0].id ? 0 : -ENOMEM;
+	}
+	planned = ret == 0;
+	for (k = 0; k < args->num4 + args->num6 && ret == 0; k++)
+		ret = ipam_batch_take(ipam, &bt, args, k < args->num4 ? AF_INET : AF_INET6,
+		                      k < args->num4 ? pools4 : pools6, k < args->num4 ? n4 : n6,
+		                      &bt.handles[0], &res->addrs[res->n++]);
+	if (ret == 0)
+		ret = ipam_batch_op(&bt, STORE_OP_CREATE, ipam_batch_handle_key(args->handle),
+		                    ipam_handle_to_json(&bt.handles[0]), 0);
+	if (ret == 0) {
+		ret = fn(res, extra, IPAM_EXTRA_OPS_MAX, &n_extra, arg);
+		if (ret > 0 || n_extra > IPAM_EXTRA_OPS_MAX)
+			ret = -EINVAL;
+	}
+	for (k = 0; k < n_extra && ret == 0; k++)
+		bt.ops[bt.n_ops++] = extra[k]; /* keys and values stay the caller's */
+	if (ret == 0)
+		ret = ipam_batch_blocks(ipam, &bt);
+	if (ret == 0) {
+		ret = ipam_batch_commit(ipam, &bt);
+		if (ret < 0 && ret != -EIO)
+			ret = 1; /* lost a CAS or the handle exists: one step at a time */
+	} else if (planned) {
+		ipam_cache_load(ipam); /* drop the allocations that were not written */
+	}
+out:
+	if (ret != 0)
+		memset(res, 0, sizeof(*res));
+	/* The caller's operations are in bt.ops only: bt.keys and bt.values stay NULL. */
+	ipam_batch_free(&bt, 1 + IPAM_EXTRA_OPS_MAX);
+	ipam_pool_list_free(pools4, n4);
+	ipam_pool_list_free(pools6, n6);
+	return ret;
+}
+
+int ipam_auto_assign_with_ops(struct ipam *ipam, const struct ipam_assign_args *args,
+                              ipam_ops_fn fn, void *arg, struct ipam_assign_result *res)
+{
+	struct store_op extra[IPAM_EXTRA_OPS_MAX];
+	char saved[IPAM_ERRLEN];
+	size_t n_extra = 0;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ipam->err[0] = '\0';
+	if (!fn)
+		return ipam_auto_assign(ipam, args, res);
+	if (!ipam_handle_id_valid(args->handle))
+		return ipam_fail(ipam, -EINVAL, "handle: missing, too long or contains '/'");
+	if (args->num4 + args->num6 == 0 || args->num4 + args->num6 > IPAM_ASSIGN_MAX)
+		return ipam_fail(ipam, -EINVAL, "asked for %u addresses (1..%d)",
+		                 args->num4 + args->num6, IPAM_ASSIGN_MAX);
+	if (!ipam->synced && (ret = ipam_sync(ipam)) < 0)
+		return ret;
+	ret = ipam_with_ops_fast(ipam, args, fn, arg, res);
+	if (ret < 0 && !ipam->err[0])
+		ipam_fail(ipam, ret, "assigning for %s: %s", args->handle, strerror(-ret));
+	if (ret <= 0)
+		return ret;
+	ipam->err[0] = '\0';
+	ret = ipam_auto_assign(ipam, args, res);
+	if (ret < 0)
+		return ret;
+	ret = fn(res, extra, IPAM_EXTRA_OPS_MAX, &n_extra, arg);
+	if (ret == 0 && n_extra > IPAM_EXTRA_OPS_MAX)
+		ret = -EINVAL;
+	if (ret == 0 && n_extra)
+		ret = store_txn(ipam->s, extra, n_extra, NULL, NULL);
+	if (ret < 0) {
+		ipam_fail(ipam, ret, "writing with the assignment: %s", store_strerror(ret));
+		snprintf(saved, sizeof(saved), "%s", ipam->err);
+		ipam_release_ips(ipam, res->addrs, res->n, NULL); /* only what this call got */
+		snprintf(ipam->err, sizeof(ipam->err), "%s", saved);
+		memset(res, 0, sizeof(*res));
+	}
+	return ret;
+}
+
+int ipam_release_by_handle_with_ops(struct ipam *ipam, const char *handle,
+                                    const struct store_op *ops, size_t n, unsigned *released)
+{
+	struct ipam_handle_state hs = {0};
+	struct ipam_batch bt;
+	unsigned mine = 0;
+	size_t e, k;
+	ssize_t ci;
+	int ret;
+
+	memset(&bt, 0, sizeof(bt));
+	if (released)
+		*released = 0;
+	ipam->err[0] = '\0';
+	if (!ipam_handle_id_valid(handle))
+		return ipam_fail(ipam, -EINVAL, "handle: missing, too long or contains '/'");
+	if (n > IPAM_EXTRA_OPS_MAX)
+		return ipam_fail(ipam, -EINVAL, "%zu extra operations, at most %d", n,
+		                 IPAM_EXTRA_OPS_MAX);
+	ret = ipam->synced ? 0 : ipam_sync(ipam);
+	if (ret == 0)
+		ret = ipam_handle_state_load(ipam->s, handle, &hs);
+	if (ret == 0 && hs.rev == 0) {
+		/* Nothing assigned under this handle: the extra operations alone. */
+		ret = n ? store_txn(ipam->s, ops, n, NULL, NULL) : 0;
+		if (ret < 0)
+			ipam_fail(ipam, ret, "releasing handle %s: %s", handle,
+			          store_strerror(ret));
+		goto out;
+	}
+	for (e = 0; ret == 0 && e < hs.h.n && ipam_cache_find(ipam, &hs.h.entries[e].block) >= 0;
+	     e++)
+		;
+	if (ret == 0 && e == hs.h.n)
+		ret = ipam_batch_init(&bt, ipam->n_cache, 1 + IPAM_EXTRA_OPS_MAX);
+	else
+		ret = ret < 0 ? ret : 1; /* an address outside our blocks */
+	for (e = 0; ret == 0 && e < hs.h.n; e++) {
+		ci = ipam_cache_find(ipam, &hs.h.entries[e].block);
+		mine += ipam_block_release_handle(&ipam->cache[ci].b, handle);
+		bt.touched[ci] = true;
+	}
+	if (ret == 0)
+		ret = ipam_batch_op(&bt, STORE_OP_DELETE, ipam_batch_handle_key(handle), NULL,
+		                    hs.rev);
+	for (k = 0; k < n && ret == 0; k++)
+		bt.ops[bt.n_ops++] = ops[k];
+	if (ret == 0)
+		ret = ipam_batch_blocks(ipam, &bt);
+	if (ret == 0)
+		ret = ipam_batch_commit(ipam, &bt) == 0 ? 0 : 1;
+	else if (bt.ops)
+		ipam_cache_load(ipam);
+	if (ret == 0 && released)
+		*released = mine;
+	if (ret == 1) {
+		/* One step at a time: the release (which reports its errors), then the rest. */
+		ret = ipam_release_by_handle(ipam, handle, released);
+		if (ret == 0 && n)
+			ret = store_txn(ipam->s, ops, n, NULL, NULL);
+		if (ret < 0 && !ipam->err[0])
+			ipam_fail(ipam, ret, "after releasing handle %s: %s", handle,
+			          store_strerror(ret));
+	}
+out:
+	if (ret < 0 && !ipam->err[0])
+		ipam_fail(ipam, ret, "releasing handle %s: %s", handle, store_strerror(ret));
+	ipam_batch_free(&bt, 1 + IPAM_EXTRA_OPS_MAX);
+	ipam_handle_state_clear(&hs);
 	return ret;
 }

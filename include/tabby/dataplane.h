@@ -81,6 +81,12 @@ struct dp_endpoint_result {
 	uint8_t pod_mac[6];
 	char pod_mac_str[18]; /* "0a:1b:2c:3d:4e:5f" */
 	unsigned mtu;
+	/*
+	 * Milliseconds spent per step, for debug logs: veth pair creation,
+	 * host-end sysctls, host-end batch, entering the pod namespace (socket,
+	 * sysctl), pod-end batch.
+	 */
+	double t_create, t_sysctl, t_host, t_pod_open, t_pod;
 };
 
 /*
@@ -91,6 +97,33 @@ struct dp_endpoint_result {
  */
 int dp_endpoint_add(struct nl_ctx *ctx, const struct dp_endpoint *ep,
                     struct dp_endpoint_result *out);
+
+/*
+ * dp_endpoint_add() in two steps, so that the caller can do other work (the
+ * datastore commit of the addresses) while the kernel creates the veth pair:
+ * dp_endpoint_create() makes the pair and writes the host end's sysctls; it
+ * needs no addresses, only whether there will be IPv6 (v6). Then
+ * dp_endpoint_finish() with ep->addrs set adds the host routes and configures
+ * the pod end; dp_endpoint_abort() instead removes the pair. After a failed
+ * create or finish nothing is left (the pair is removed), and the pending
+ * state needs no abort. Errors as dp_endpoint_add().
+ */
+struct dp_endpoint_pending {
+	char host[DP_IFNAMSIZ];
+	int podfd;
+	int host_ifindex, pod_ifindex;
+	uint8_t pod_mac[6];
+	unsigned mtu;
+	bool v6;
+	bool created;
+	double t_create, t_sysctl;
+};
+
+int dp_endpoint_create(struct nl_ctx *ctx, const struct dp_endpoint *ep, bool v6,
+                       struct dp_endpoint_pending *p);
+int dp_endpoint_finish(struct nl_ctx *ctx, const struct dp_endpoint *ep,
+                       struct dp_endpoint_pending *p, struct dp_endpoint_result *out);
+void dp_endpoint_abort(struct nl_ctx *ctx, struct dp_endpoint_pending *p);
 
 /*
  * CNI DEL: remove the veth pair (its routes go with it). Idempotent: a missing

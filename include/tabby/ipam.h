@@ -32,6 +32,7 @@
 #include <tabby/prefix.h>
 
 struct store;
+struct store_op;
 struct ipam;
 
 #define IPAM_DEFAULT_BLOCK_SIZE_V4 26
@@ -151,6 +152,28 @@ int ipam_auto_assign(struct ipam *ipam, const struct ipam_assign_args *args,
  */
 int ipam_auto_assign_batch(struct ipam *ipam, const struct ipam_assign_args *args, size_t n,
                            struct ipam_assign_result *res, int *rets);
+/*
+ * Extra datastore operations committed together with an assignment or a
+ * release: called once the addresses are known (res), it fills at most max
+ * operations into ops and sets *n. Keys and values stay the caller's and must
+ * live until the IPAM call returns. A negative return aborts the call.
+ */
+#define IPAM_EXTRA_OPS_MAX 8
+typedef int (*ipam_ops_fn)(const struct ipam_assign_result *res, struct store_op *ops, size_t max,
+                           size_t *n, void *arg);
+/*
+ * ipam_auto_assign() plus the operations from fn in the same transaction, so
+ * that e.g. the workload endpoint document costs no second durable write.
+ * One transaction (all or nothing) when every address comes from this node's
+ * affine blocks (claiming blocks first if needed) and the handle is new;
+ * otherwise (borrowing, an existing handle, a lost compare-and-swap) the
+ * addresses are assigned as by ipam_auto_assign() and the operations follow in
+ * a second transaction, whose failure releases the addresses again. Either way
+ * nothing is left behind on failure. Errors as ipam_auto_assign(), or what fn
+ * or the store returned.
+ */
+int ipam_auto_assign_with_ops(struct ipam *ipam, const struct ipam_assign_args *args,
+                              ipam_ops_fn fn, void *arg, struct ipam_assign_result *res);
 /* Assign one given address; claims its block for this node if nobody has. */
 int ipam_assign_ip(struct ipam *ipam, const struct addr *a, const char *handle,
                    const struct ipam_attrs *attrs);
@@ -159,6 +182,15 @@ int ipam_assign_ip(struct ipam *ipam, const struct addr *a, const char *handle,
 
 /* Release every address of a handle; *released (may be NULL) counts them. 0 if none. */
 int ipam_release_by_handle(struct ipam *ipam, const char *handle, unsigned *released);
+/*
+ * ipam_release_by_handle() plus n (<= IPAM_EXTRA_OPS_MAX) extra operations in
+ * the same transaction when the handle's addresses are all in this node's
+ * blocks (or it has none); otherwise the release and then the operations, in
+ * two transactions. A failing extra operation fails the call after the
+ * addresses were released (or, in one transaction, with nothing changed).
+ */
+int ipam_release_by_handle_with_ops(struct ipam *ipam, const char *handle,
+                                    const struct store_op *ops, size_t n, unsigned *released);
 /* Release several handles, in one transaction when their addresses are in our blocks. */
 int ipam_release_handles(struct ipam *ipam, const char *const *handles, size_t n,
                          unsigned *released);

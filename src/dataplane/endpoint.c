@@ -9,6 +9,12 @@
  * the pod socket (link up, addresses, routes). No sleeps and no polling: the
  * IPv6 gateway is the host end's EUI-64 link-local address, known in advance
  * because every host end has the MAC ee:ee:ee:ee:ee:ee.
+ *
+ * The work comes in two steps, dp_endpoint_create() (the pair and the host
+ * sysctls: no addresses needed) and dp_endpoint_finish() (everything that
+ * names an address), so that the agent can commit the addresses to its
+ * datastore while the kernel creates the pair; dp_endpoint_add() does both.
+ * Each step reports its duration in the result, for the agent's debug log.
  */
 #include "config.h"
 
@@ -20,6 +26,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <netlink/addr.h>
 #include <netlink/route/link.h>
@@ -384,81 +391,144 @@ out:
 	return rc;
 }
 
-int dp_endpoint_add(struct nl_ctx *ctx, const struct dp_endpoint *ep,
-                    struct dp_endpoint_result *out)
+/* Milliseconds since *t0, and *t0 moved to now. */
+static double dp_lap(struct timespec *t0)
 {
-	struct nl_sock *psk = NULL;
-	struct dp_nl_link_info hl;
-	char host[DP_IFNAMSIZ];
-	uint8_t podmac[6];
-	bool created = false, exists;
-	unsigned mtu = ep->mtu;
-	int podfd = -1, rc;
+	struct timespec t;
+	double ms;
 
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	ms = (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+	*t0 = t;
+	return ms;
+}
+
+int dp_endpoint_create(struct nl_ctx *ctx, const struct dp_endpoint *ep, bool v6,
+                       struct dp_endpoint_pending *p)
+{
+	struct dp_nl_link_info hl;
+	struct timespec t0;
+	bool exists;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->podfd = -1;
+	p->v6 = v6;
 	rc = dp_ep_validate(ctx, ep);
 	if (rc < 0)
 		return rc;
-	rc = dp_ep_host_name(ctx, ep, host);
+	rc = dp_ep_host_name(ctx, ep, p->host);
 	if (rc < 0)
 		return rc;
-	if (!mtu)
-		mtu = ctx->default_mtu;
-	if (!mtu && (rc = dp_default_mtu(ctx, &mtu)) < 0)
+	p->mtu = ep->mtu ? ep->mtu : ctx->default_mtu;
+	if (!p->mtu && (rc = dp_default_mtu(ctx, &p->mtu)) < 0)
 		return rc;
-	rc = dp_random_mac(podmac);
+	rc = dp_random_mac(p->pod_mac);
 	if (rc < 0) {
 		dp_nl_err(ctx, "getrandom: %s", strerror(-rc));
 		return rc;
 	}
-	podfd = open(ep->netns, O_RDONLY | O_CLOEXEC);
-	if (podfd < 0) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	p->podfd = open(ep->netns, O_RDONLY | O_CLOEXEC);
+	if (p->podfd < 0) {
 		rc = -errno;
 		dp_nl_err(ctx, "open netns %s: %s", ep->netns, strerror(errno));
 		goto fail;
 	}
-	rc = dp_veth_create(ctx, host, ep, mtu, podfd, podmac, &hl, &exists);
+	rc = dp_veth_create(ctx, p->host, ep, p->mtu, p->podfd, p->pod_mac, &hl, &exists);
 	if (rc == -EEXIST && exists) {
 		/* A retried ADD: the leftover pair and its routes go, then start over. */
-		rc = dp_nl_link_del(ctx->sk, host, NULL, 0);
+		rc = dp_nl_link_del(ctx->sk, p->host, NULL, 0);
 		if (rc == 0)
-			rc = dp_veth_create(ctx, host, ep, mtu, podfd, podmac, &hl, &exists);
+			rc = dp_veth_create(ctx, p->host, ep, p->mtu, p->podfd, p->pod_mac, &hl,
+			                    &exists);
 	}
 	if (rc < 0)
 		goto fail;
-	created = true;
-	rc = dp_host_sysctls(ctx, host, dp_ep_has_family(ep, AF_INET6));
+	p->created = true;
+	p->host_ifindex = hl.ifindex;
+	p->pod_ifindex = hl.link;
+	p->t_create = dp_lap(&t0);
+	rc = dp_host_sysctls(ctx, p->host, v6);
 	if (rc < 0)
 		goto fail;
-	rc = dp_host_side(ctx, ep, host, hl.ifindex);
-	if (rc < 0)
-		goto fail;
-	rc = dp_pod_open(ctx, ep, &psk, dp_ep_has_family(ep, AF_INET6));
-	if (rc < 0)
-		goto fail;
-	rc = dp_pod_side(ctx, psk, ep, hl.link);
-	if (rc < 0)
-		goto fail;
-	if (out) {
-		memset(out, 0, sizeof(*out));
-		snprintf(out->host_ifname, sizeof(out->host_ifname), "%s", host);
-		out->host_ifindex = hl.ifindex;
-		out->pod_ifindex = hl.link;
-		memcpy(out->pod_mac, podmac, 6);
-		snprintf(out->pod_mac_str, sizeof(out->pod_mac_str),
-		         "%02x:%02x:%02x:%02x:%02x:%02x", podmac[0], podmac[1], podmac[2],
-		         podmac[3], podmac[4], podmac[5]);
-		out->mtu = mtu;
-	}
-	dp_nl_sock_close(psk);
-	close(podfd);
+	p->t_sysctl = dp_lap(&t0);
 	return 0;
 fail:
-	if (created)
-		(void)dp_nl_link_del(ctx->sk, host, NULL, 0);
-	dp_nl_sock_close(psk);
-	if (podfd >= 0)
-		close(podfd);
+	dp_endpoint_abort(ctx, p);
 	return rc;
+}
+
+void dp_endpoint_abort(struct nl_ctx *ctx, struct dp_endpoint_pending *p)
+{
+	if (p->created)
+		(void)dp_nl_link_del(ctx->sk, p->host, NULL, 0);
+	p->created = false;
+	if (p->podfd >= 0)
+		close(p->podfd);
+	p->podfd = -1;
+}
+
+int dp_endpoint_finish(struct nl_ctx *ctx, const struct dp_endpoint *ep,
+                       struct dp_endpoint_pending *p, struct dp_endpoint_result *out)
+{
+	struct dp_endpoint_result tm = {0};
+	struct nl_sock *psk = NULL;
+	struct timespec t0;
+	bool v6 = dp_ep_has_family(ep, AF_INET6);
+	int rc;
+
+	tm.t_create = p->t_create;
+	tm.t_sysctl = p->t_sysctl;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = dp_ep_validate(ctx, ep);
+	if (rc == 0 && v6 && !p->v6)
+		rc = dp_host_sysctls(ctx, p->host, true); /* IPv6 after all */
+	if (rc < 0)
+		goto fail;
+	rc = dp_host_side(ctx, ep, p->host, p->host_ifindex);
+	if (rc < 0)
+		goto fail;
+	tm.t_host = dp_lap(&t0);
+	rc = dp_pod_open(ctx, ep, &psk, v6);
+	if (rc < 0)
+		goto fail;
+	tm.t_pod_open = dp_lap(&t0);
+	rc = dp_pod_side(ctx, psk, ep, p->pod_ifindex);
+	if (rc < 0)
+		goto fail;
+	tm.t_pod = dp_lap(&t0);
+	if (out) {
+		*out = tm;
+		snprintf(out->host_ifname, sizeof(out->host_ifname), "%s", p->host);
+		out->host_ifindex = p->host_ifindex;
+		out->pod_ifindex = p->pod_ifindex;
+		memcpy(out->pod_mac, p->pod_mac, 6);
+		snprintf(out->pod_mac_str, sizeof(out->pod_mac_str),
+		         "%02x:%02x:%02x:%02x:%02x:%02x", p->pod_mac[0], p->pod_mac[1],
+		         p->pod_mac[2], p->pod_mac[3], p->pod_mac[4], p->pod_mac[5]);
+		out->mtu = p->mtu;
+	}
+	dp_nl_sock_close(psk);
+	p->created = false; /* it is the endpoint's now */
+	dp_endpoint_abort(ctx, p);
+	return 0;
+fail:
+	dp_nl_sock_close(psk);
+	dp_endpoint_abort(ctx, p);
+	return rc;
+}
+
+int dp_endpoint_add(struct nl_ctx *ctx, const struct dp_endpoint *ep,
+                    struct dp_endpoint_result *out)
+{
+	struct dp_endpoint_pending p;
+	int rc;
+
+	rc = dp_endpoint_create(ctx, ep, dp_ep_has_family(ep, AF_INET6), &p);
+	if (rc < 0)
+		return rc;
+	return dp_endpoint_finish(ctx, ep, &p, out);
 }
 
 int dp_endpoint_del(struct nl_ctx *ctx, const struct dp_endpoint *ep)

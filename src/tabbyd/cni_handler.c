@@ -2,22 +2,28 @@
  * DOC: the CNI verbs inside the agent: IPAM, dataplane, workload endpoints.
  *
  * ADD: release whatever an earlier, failed ADD of the same attachment left
- * under its handle; assign the addresses (one datastore transaction per
- * family, durable before anything is reported); wire the veth pair and host
- * routes over netlink; write the workload endpoint document; install the
- * blackhole route of a newly claimed block. A failing step undoes the earlier
- * ones, so a failed ADD leaves nothing behind.
- * DEL: remove the veth pair (its host routes go with it), release the handle,
- * delete the document. Every step treats "already gone" as success, so DEL is
- * idempotent (SPEC.md 1.0.0 "DEL").
+ * under its handle; then, at the same time, (a) on the committer thread:
+ * assign the addresses and write the workload endpoint document in ONE
+ * datastore transaction (one fsync; the host veth name in the document is
+ * known in advance), and (b) here: have the kernel create the veth pair and
+ * write the host end's sysctls. Once both are done (the assignment is durable
+ * before anything is reported), add the host routes and configure the pod
+ * end; install the blackhole route of a newly claimed block. A failing step
+ * undoes the earlier ones (the store part again in one transaction), so a
+ * failed ADD leaves nothing behind.
+ * DEL: remove the host routes and hand the veth to the reaper, then release
+ * the handle and delete the document in one transaction. Every step treats
+ * "already gone" as success, so DEL is idempotent (SPEC.md 1.0.0 "DEL").
  * CHECK: the endpoint document must exist, the addresses of prevResult must
  * be the endpoint's, and the dataplane check must find interface, addresses
  * and routes in place (SPEC.md 1.0.0 "CHECK").
  * GC is in cni_gc.c, blackhole routes of affine blocks in blocks.c.
+ * Every ADD and DEL logs its per-step timings at log level debug.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -115,6 +121,7 @@ int cni_endpoint_teardown(struct tabbyd *d, const char *network, const char *con
                           const struct addr *addrs, size_t n_addrs, char *err, size_t errlen)
 {
 	char id[CNI_ID_MAX], key[CNI_KEY_MAX], veth_id[CNI_ID_MAX];
+	struct store_op del = {.type = STORE_OP_DELETE};
 	unsigned released = 0;
 	double t_wire, t_release;
 	struct timespec t0;
@@ -131,20 +138,18 @@ int cni_endpoint_teardown(struct tabbyd *d, const char *network, const char *con
 	if (ret < 0)
 		return ret;
 	t_wire = cni_lap(&t0);
-	ret = ipam_release_by_handle(d->ipam, id, &released);
+	/* The release and the document's deletion: one transaction when possible. */
+	del.key = key;
+	ret = ipam_release_by_handle_with_ops(d->ipam, id, &del, 1, &released);
+	if (ret == -ENOENT)
+		ret = store_delete(d->store, key, 0); /* the document was gone already */
 	if (ret < 0 && ret != -ENOENT) {
 		snprintf(err, errlen, "releasing the addresses of %s: %s", id,
 		         ipam_last_error(d->ipam));
 		return ret;
 	}
 	t_release = cni_lap(&t0);
-	ret = store_delete(d->store, key, 0);
-	if (ret < 0 && ret != -ENOENT) {
-		snprintf(err, errlen, "deleting %s: %s", key, store_strerror(ret));
-		return ret;
-	}
-	log_debug("DEL %s: unwire %.2f ms, release %.2f ms, endpoint %.2f ms", id, t_wire,
-	          t_release, cni_lap(&t0));
+	log_debug("DEL %s: unwire %.2f ms, release and endpoint %.2f ms", id, t_wire, t_release);
 	log_info("endpoint %s removed (%u address%s released)", id, released,
 	         released == 1 ? "" : "es");
 	return 0;
@@ -224,27 +229,70 @@ static void cni_ipam_fail(struct tabbyd *d, struct cni_reply *rep, int err)
 		         "address assignment failed: %s", ipam_last_error(d->ipam));
 }
 
+/* The workload endpoint document, written in the assignment's transaction. */
+struct cni_add_doc {
+	struct tabbyd *d;
+	const struct api_cni_request *req;
+	const char *id, *key, *host_ifname;
+	char *doc;
+};
+
+static int cni_add_doc_ops(const struct ipam_assign_result *res, struct store_op *ops, size_t max,
+                           size_t *n, void *arg)
+{
+	struct cni_add_doc *a = arg;
+
+	*n = 0;
+	free(a->doc); /* IPAM may ask twice (after a lost compare-and-swap) */
+	a->doc = endpoint_to_json(a->d, a->req, a->id, a->host_ifname, res->addrs,
+	                          res->n < API_MAX_ADDRS ? res->n : API_MAX_ADDRS);
+	if (!a->doc)
+		return -ENOMEM;
+	if (max < 1)
+		return -EINVAL;
+	ops[(*n)++] = (struct store_op){STORE_OP_PUT, a->key, a->doc, 0};
+	return 0;
+}
+
+/*
+ * Assign the addresses and write the endpoint document: one durable
+ * transaction in the common case (ipam_auto_assign_with_ops()). On failure
+ * nothing is left in the store.
+ */
 static int cni_assign(struct tabbyd *d, const struct api_cni_request *req, const char *id,
-                      struct addr *addrs, size_t *n, struct cni_reply *rep)
+                      struct cni_add_doc *doc, struct addr *addrs, size_t *n, struct cni_reply *rep)
 {
 	struct ipam_attrs attrs = {.namespace = req->pod_namespace, .pod = req->pod};
 	struct ipam_assign_args args = {0};
 	struct ipam_assign_result res = {0};
+	struct store_op op;
 	char **pools = NULL;
-	size_t i;
+	size_t i, n_op = 0;
 	int ret;
 
 	*n = 0;
 	if (req->n_ips) {
-		for (i = 0; i < req->n_ips; i++) {
+		for (i = 0; i < req->n_ips && i < IPAM_ASSIGN_MAX; i++) {
 			ret = ipam_assign_ip(d->ipam, &req->ips[i], id, &attrs);
 			if (ret < 0) {
 				cni_ipam_fail(d, rep, ret);
-				return ret;
+				goto fail_ips;
 			}
+			res.addrs[res.n++] = req->ips[i];
 			addrs[(*n)++] = req->ips[i];
 		}
-		return 0;
+		ret = cni_add_doc_ops(&res, &op, 1, &n_op, doc);
+		if (ret == 0)
+			ret = store_txn(d->store, &op, n_op, NULL, NULL);
+		if (ret == 0)
+			return 0;
+		cni_fail(rep, 503, 11, store_strerror(ret),
+		         "writing the workload endpoint failed: %s", store_strerror(ret));
+	fail_ips:
+		if (*n)
+			ipam_release_by_handle(d->ipam, id, NULL);
+		*n = 0;
+		return ret;
 	}
 	ret = cni_resolve_pools(d, req, &pools, rep);
 	if (ret < 0) {
@@ -259,7 +307,7 @@ static int cni_assign(struct tabbyd *d, const struct api_cni_request *req, const
 	args.num6 = req->assign_ipv6 ? 1 : 0;
 	args.pools = (const char *const *)pools;
 	args.n_pools = req->n_pools;
-	ret = ipam_auto_assign(d->ipam, &args, &res);
+	ret = ipam_auto_assign_with_ops(d->ipam, &args, cni_add_doc_ops, doc, &res);
 	cni_free_pools(req, pools);
 	if (ret < 0) {
 		cni_ipam_fail(d, rep, ret);
@@ -327,16 +375,159 @@ out:
 	return out;
 }
 
+/*
+ * The committer: one worker thread that runs the ADD's datastore part (IPAM
+ * and the endpoint document, whose commit waits for an fsync) while the main
+ * thread has the kernel create the veth pair. Only one job at a time, and
+ * while it runs the main thread touches neither the store nor IPAM.
+ */
+struct cni_job {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct cni_job job;
+	bool pending, done, started, failed;
+	pthread_t thread;
+} cni_committer = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void *cni_committer_main(void *unused)
+{
+	struct cni_job job;
+
+	(void)unused;
+	pthread_mutex_lock(&cni_committer.lock);
+	for (;;) {
+		while (!cni_committer.pending)
+			pthread_cond_wait(&cni_committer.cond, &cni_committer.lock);
+		job = cni_committer.job;
+		cni_committer.pending = false;
+		pthread_mutex_unlock(&cni_committer.lock);
+		job.fn(job.arg);
+		pthread_mutex_lock(&cni_committer.lock);
+		cni_committer.done = true;
+		pthread_cond_broadcast(&cni_committer.cond);
+	}
+	return NULL;
+}
+
+/* Start fn(arg) on the committer; without a thread it runs here and now. */
+static void cni_job_start(void (*fn)(void *), void *arg)
+{
+	pthread_mutex_lock(&cni_committer.lock);
+	if (!cni_committer.started && !cni_committer.failed) {
+		if (pthread_create(&cni_committer.thread, NULL, cni_committer_main, NULL) == 0) {
+			pthread_detach(cni_committer.thread);
+			cni_committer.started = true;
+		} else {
+			cni_committer.failed = true;
+			log_warn("no committer thread: ADDs commit before wiring");
+		}
+	}
+	if (!cni_committer.started) {
+		pthread_mutex_unlock(&cni_committer.lock);
+		fn(arg);
+		return;
+	}
+	cni_committer.job = (struct cni_job){fn, arg};
+	cni_committer.done = false;
+	cni_committer.pending = true;
+	pthread_cond_broadcast(&cni_committer.cond);
+	pthread_mutex_unlock(&cni_committer.lock);
+}
+
+static void cni_job_wait(void)
+{
+	pthread_mutex_lock(&cni_committer.lock);
+	while (cni_committer.started && (cni_committer.pending || !cni_committer.done))
+		pthread_cond_wait(&cni_committer.cond, &cni_committer.lock);
+	pthread_mutex_unlock(&cni_committer.lock);
+}
+
+struct cni_assign_job {
+	struct tabbyd *d;
+	const struct api_cni_request *req;
+	const char *id;
+	struct cni_add_doc *doc;
+	struct addr *addrs;
+	size_t n;
+	struct cni_reply *rep;
+	int ret;
+	double ms; /* how long it took */
+};
+
+static void cni_assign_job(void *arg)
+{
+	struct cni_assign_job *j = arg;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	j->ret = cni_assign(j->d, j->req, j->id, j->doc, j->addrs, &j->n, j->rep);
+	j->ms = cni_lap(&t0);
+}
+
+/*
+ * The undo of a failed ADD after the store has the assignment and the
+ * document: both go in one transaction.
+ */
+static void cni_add_undo(struct tabbyd *d, const char *id, const char *key)
+{
+	struct store_op del = {.type = STORE_OP_DELETE, .key = key};
+	int ret;
+
+	ret = ipam_release_by_handle_with_ops(d->ipam, id, &del, 1, NULL);
+	if (ret == -ENOENT)
+		ret = store_delete(d->store, key, 0);
+	if (ret < 0 && ret != -ENOENT)
+		log_warn("undoing the ADD of %s: %s", id, ipam_last_error(d->ipam));
+}
+
+/*
+ * Whether every address is in a block that already has its blackhole route:
+ * then the ADD claimed no block and the blackholes need no sync.
+ */
+static bool cni_blackholed(const struct tabbyd *d, const struct addr *addrs, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < d->n_blackholes; k++)
+			if (prefix_contains_addr(&d->blackholes[k], &addrs[i]))
+				break;
+		if (k == d->n_blackholes)
+			return false;
+	}
+	return true;
+}
+
+static bool cni_wants_ipv6(const struct api_cni_request *req)
+{
+	size_t i;
+
+	if (!req->n_ips)
+		return req->assign_ipv6;
+	for (i = 0; i < req->n_ips; i++)
+		if (req->ips[i].family == AF_INET6)
+			return true;
+	return false;
+}
+
 static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct cni_reply *rep)
 {
-	char id[CNI_ID_MAX], key[CNI_KEY_MAX], veth_id[CNI_ID_MAX];
+	char id[CNI_ID_MAX], key[CNI_KEY_MAX], veth_id[CNI_ID_MAX], host[DP_IFNAMSIZ];
+	struct cni_add_doc doc = {.d = d, .req = req, .id = id, .key = key, .host_ifname = host};
+	struct addr addrs[API_MAX_ADDRS];
+	struct cni_assign_job job = {
+	    .d = d, .req = req, .id = id, .doc = &doc, .addrs = addrs, .rep = rep};
 	struct dp_endpoint ep = {0};
 	struct dp_endpoint_result res = {0};
-	struct addr addrs[API_MAX_ADDRS];
-	double t_release, t_assign, t_wire, t_store;
-	bool wired = false;
-	char *doc = NULL;
-	size_t n = 0, i;
+	struct dp_endpoint_pending pend = {.podfd = -1};
+	double t_release, t_both, t_wire;
+	bool stored = false;
+	size_t i;
 	struct timespec t0;
 	int ret;
 
@@ -358,64 +549,66 @@ static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct 
 		return;
 	}
 	t_release = cni_lap(&t0);
-	if (cni_assign(d, req, id, addrs, &n, rep) < 0)
-		goto fail;
-	t_assign = cni_lap(&t0);
+	/*
+	 * The host end's name is known in advance, so the document goes with the
+	 * addresses, in one transaction run by the committer while the kernel
+	 * creates the veth pair here.
+	 */
 	cni_veth_id(req->container_id, req->ifname, veth_id, sizeof(veth_id));
+	dp_veth_name(veth_id, host);
 	ep.endpoint_id = veth_id;
 	ep.netns = req->netns;
 	ep.ifname = req->ifname;
-	for (i = 0; i < n && i < DP_MAX_ADDRS; i++)
-		ep.addrs[ep.n_addrs++] = addrs[i];
 	ep.mtu = req->mtu ? req->mtu : d->cfg.mtu;
-	ret = dp_endpoint_add(d->nl, &ep, &res);
+	cni_job_start(cni_assign_job, &job);
+	ret = dp_endpoint_create(d->nl, &ep, cni_wants_ipv6(req), &pend);
 	if (ret == -EEXIST) {
 		/* The pod's interface may be one a DEL queued for deletion: let it go first. */
 		reaper_wait_idle();
-		ret = dp_endpoint_add(d->nl, &ep, &res);
+		ret = dp_endpoint_create(d->nl, &ep, cni_wants_ipv6(req), &pend);
 	}
+	cni_job_wait();
+	t_both = cni_lap(&t0);
+	if (job.ret < 0) {
+		/* The committer's reply stands; nothing of it is in the store. */
+		if (ret == 0)
+			dp_endpoint_abort(d->nl, &pend);
+		goto fail;
+	}
+	stored = true;
+	for (i = 0; i < job.n && i < DP_MAX_ADDRS; i++)
+		ep.addrs[ep.n_addrs++] = addrs[i];
+	if (ret == 0)
+		ret = dp_endpoint_finish(d->nl, &ep, &pend, &res);
 	if (ret < 0) {
 		cni_fail(rep, ret == -EEXIST ? 409 : 500, TABBY_CNI_ERR_DATAPLANE, strerror(-ret),
 		         "wiring the pod failed: %s", nl_ctx_error(d->nl));
 		goto fail;
 	}
-	wired = true;
 	t_wire = cni_lap(&t0);
-	doc = endpoint_to_json(d, req, id, res.host_ifname, addrs, n);
-	if (!doc) {
-		cni_fail(rep, 500, TABBY_CNI_ERR_STORE, NULL, "out of memory");
-		goto fail;
-	}
-	ret = store_put(d->store, key, doc, NULL);
-	if (ret < 0) {
-		cni_fail(rep, 503, 11, store_strerror(ret),
-		         "writing the workload endpoint failed: %s", store_strerror(ret));
-		goto fail;
-	}
-	t_store = cni_lap(&t0);
-	cni_blackholes_sync(d);
-	log_debug("ADD %s: release %.2f ms, assign %.2f ms, wire %.2f ms, endpoint %.2f ms, "
-	          "blocks %.2f ms",
-	          id, t_release, t_assign, t_wire, t_store, cni_lap(&t0));
-	rep->body = cni_add_reply(req, &res, addrs, n);
+	if (!cni_blackholed(d, addrs, job.n))
+		cni_blackholes_sync(d);
+	log_debug("ADD %s: release %.2f ms, assign+endpoint || create %.2f ms, wire %.2f ms, "
+	          "blocks %.2f ms (create %.2f ms, sysctl %.2f ms, host %.2f ms, podns %.2f ms, "
+	          "pod %.2f ms, assign+endpoint %.2f ms)",
+	          id, t_release, t_both, t_wire, cni_lap(&t0), res.t_create, res.t_sysctl,
+	          res.t_host, res.t_pod_open, res.t_pod, job.ms);
+	rep->body = cni_add_reply(req, &res, addrs, job.n);
 	if (!rep->body) {
 		cni_fail(rep, 500, 5, NULL, "out of memory");
+		dp_endpoint_del(d->nl, &ep);
 		goto fail;
 	}
 	rep->http_status = 200;
 	log_info("endpoint %s added: %s in %s via %s", id, req->ifname, req->netns,
 	         res.host_ifname);
-	free(doc);
+	free(doc.doc);
 	return;
 fail:
-	/* Undo in reverse order; the reply keeps the first error. */
-	if (wired)
-		dp_endpoint_del(d->nl, &ep);
-	if (n)
-		ipam_release_by_handle(d->ipam, id, NULL);
-	if (doc)
-		store_delete(d->store, key, 0);
-	free(doc);
+	/* The veth is gone already; the reply keeps the first error. */
+	if (stored)
+		cni_add_undo(d, id, key);
+	free(doc.doc);
 	free(rep->body);
 	rep->body = NULL;
 	log_warn("ADD of %s failed: %s", id, rep->msg);

@@ -12,6 +12,9 @@
 # container runtime makes it; the clock is bash's $EPOCHREALTIME (no fork).
 # Target: tabby's median ADD and DEL at most 1/5 of ptp's, p99 at most 1/3.
 # Use a build without sanitizers for meaningful figures.
+# BENCH_PODS=n changes the number of calls; BENCH_DEBUG_LOG=FILE runs tabbyd
+# at log level debug (its per-step timings of every ADD and DEL) and copies
+# its log there (figures are then slightly pessimistic).
 set -u
 here=$(cd "$(dirname "$0")/../integration" && pwd)
 : "${top_builddir:=$PWD}"
@@ -24,7 +27,9 @@ CNI_DIR=${CNI_DIR:-/usr/lib/cni}
 tb_require_root
 tb_require_cmd ip "$TABBY_PLUGIN" "$TABBYD" "$CNI_DIR/ptp" "$CNI_DIR/host-local"
 
-CNI_LOG_LEVEL=warning cni_node node
+log_level=warning
+[ -z "${BENCH_DEBUG_LOG:-}" ] || log_level=debug
+CNI_LOG_LEVEL=$log_level cni_node node
 for i in $(seq 1 "$N"); do
 	ip netns add "${TB_RUN}b$i" || tb_fail "netns b$i"
 	TB_NETNS+=("${TB_RUN}b$i")
@@ -75,8 +80,12 @@ stats() {
 		printf "%8.2f %8.2f %8.2f", v[1], med, v[p99] }'
 }
 
+# keep_log: append tabbyd's log to $BENCH_DEBUG_LOG, if given.
+keep_log() { [ -z "${BENCH_DEBUG_LOG:-}" ] || cat "$TB_TMP/tabbyd.log" >>"$BENCH_DEBUG_LOG"; }
+
 run_series tabbyfull "$TB_TMP/net.json" "$TABBY_PLUGIN"
 wait_reaped
+keep_log
 cni_stop_tabbyd
 sed -i "s|^datastore: .*|datastore: sqlite:$TB_TMP/tabby-normal.db?sync=normal|" "$TB_TMP/tabbyd.yaml"
 cni_start_tabbyd
@@ -84,6 +93,7 @@ run_series tabby "$TB_TMP/net.json" "$TABBY_PLUGIN"
 wait_reaped
 run_series tabby4 "$TB_TMP/tabby4.json" "$TABBY_PLUGIN"
 wait_reaped
+keep_log
 run_series ptp "$TB_TMP/ptp.json" "$CNI_DIR/ptp"
 
 echo "CNI pod setup latency, $N sequential calls each (ms)"

@@ -140,6 +140,22 @@ tb_assert "tabbyd still alive after malformed requests" kill -0 "$TABBYD_PID"
 tb_assert "status still answers" cni_api GET /v1/status
 tb_assert "API socket has mode 0600" [ "$(stat -c %a "$S")" = 600 ]
 
+# A failed ADD leaves nothing behind: the pod already has an eth0, so the wiring
+# fails after the addresses were assigned durably; all of it is undone.
+tb_netns pod3
+P3=/var/run/netns/$(tb_ns pod3)
+ip -n "$(tb_ns pod3)" link add eth0 type veth peer name eth0p
+count_keys() { cni_db "select count(*) from kv where key like '$1%'"; }
+count_veths() { ip -n "$NODE_NS" -o link show | grep -c ': tabby' || true; }
+wl_before=$(count_keys /tabby/v1/workloads/)
+h_before=$(count_keys /tabby/v1/ipam/handles/)
+veths_before=$(count_veths)
+expect_error 101 "ADD into a pod whose eth0 exists" cni_run ADD cfail "$P3" eth0
+tb_assert "failed ADD left no workload endpoint" [ "$(count_keys /tabby/v1/workloads/)" = "$wl_before" ]
+tb_assert "failed ADD left no IPAM handle" [ "$(count_keys /tabby/v1/ipam/handles/)" = "$h_before" ]
+tb_assert "failed ADD left no host veth" [ "$(count_veths)" = "$veths_before" ]
+tb_assert "tabbyd still alive after the failed ADD" kill -0 "$TABBYD_PID"
+
 # The agent down: STATUS says "not available" (50), ADD says "try again" (11).
 cni_stop_tabbyd
 expect_error 50 "STATUS with tabbyd down" cni_run STATUS "" "" "" "$TB_TMP/v11.json"

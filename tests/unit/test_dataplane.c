@@ -326,6 +326,49 @@ static void test_endpoint_ipv6_only(void **state)
 	pod_free(&p);
 }
 
+/*
+ * The two steps the agent uses: create (no addresses yet), then finish with
+ * them, or abort; a dual-stack finish after an IPv4-only create still gets
+ * the IPv6 sysctls.
+ */
+static void test_endpoint_two_steps(void **state)
+{
+	struct pod p = pod_new(), q = pod_new();
+	struct dp_endpoint ep, bare;
+	struct dp_endpoint_pending pend;
+	struct dp_endpoint_result res;
+
+	ep_init(&ep, "cid-2s/eth0", &p, "198.19.0.21", "2001:db8:1::21");
+	bare = ep;
+	bare.n_addrs = 0;
+	if (dp_endpoint_create(ctx, &bare, false, &pend) < 0)
+		fail_msg("create: %s", nl_ctx_error(ctx));
+	assert_true(pend.created);
+	assert_int_equal(sh(NULL, 0, "ip link show %s", pend.host), 0);
+	assert_true(dp_endpoint_check(ctx, &ep) < 0); /* not configured yet */
+	if (dp_endpoint_finish(ctx, &ep, &pend, &res) < 0)
+		fail_msg("finish: %s", nl_ctx_error(ctx));
+	assert_int_equal(pend.podfd, -1);
+	if (dp_endpoint_check(ctx, &ep) < 0)
+		fail_msg("check: %s", nl_ctx_error(ctx));
+	assert_sysctl("ipv6/conf", res.host_ifname, "proxy_ndp", "1");
+	assert_true(res.t_create > 0 && res.t_pod > 0);
+	assert_int_equal(dp_endpoint_del(ctx, &ep), 0);
+	wait_link_gone(res.host_ifname);
+
+	/* Abort: the pair goes, the pod keeps nothing. */
+	ep_init(&ep, "cid-2t/eth0", &q, "198.19.0.22", NULL);
+	if (dp_endpoint_create(ctx, &ep, false, &pend) < 0)
+		fail_msg("create: %s", nl_ctx_error(ctx));
+	dp_endpoint_abort(ctx, &pend);
+	assert_false(pend.created);
+	assert_int_equal(pend.podfd, -1);
+	wait_link_gone(pend.host);
+	assert_int_not_equal(sh(NULL, 0, "nsenter --net=%s ip link show eth0", q.ns), 0);
+	pod_free(&p);
+	pod_free(&q);
+}
+
 static void test_endpoint_conflicts(void **state)
 {
 	struct pod pa = pod_new(), pb = pod_new();
@@ -641,6 +684,7 @@ int main(void)
 	    cmocka_unit_test(test_veth_name),
 	    cmocka_unit_test_setup_teardown(test_endpoint_wiring, node_setup, node_teardown),
 	    cmocka_unit_test_setup_teardown(test_endpoint_ipv6_only, node_setup, node_teardown),
+	    cmocka_unit_test_setup_teardown(test_endpoint_two_steps, node_setup, node_teardown),
 	    cmocka_unit_test_setup_teardown(test_endpoint_conflicts, node_setup, node_teardown),
 	    cmocka_unit_test_setup_teardown(test_blackhole, node_setup, node_teardown),
 	    cmocka_unit_test_setup_teardown(test_routes_list_own, node_setup, node_teardown),

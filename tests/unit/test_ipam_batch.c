@@ -3,6 +3,8 @@
  * store: a batch of assignments or releases is one transaction (one store
  * revision), requests the cache cannot serve and batches that lose a CAS
  * fall back to one at a time with the same results, bad requests fail alone.
+ * An assignment or release with the caller's extra operations is one
+ * transaction in the common case and all or nothing in every case.
  */
 #include <config.h>
 
@@ -201,6 +203,158 @@ static void test_lost_cas_falls_back(void **state)
 	ipam_free(b);
 }
 
+#define DOC_KEY STORE_KEY_PREFIX "workloads/node-a/x"
+
+struct doc_ctx {
+	const char *key;
+	enum store_op_type type;
+	int fail; /* returned by the callback */
+	int calls;
+	struct addr seen; /* first address of the last call */
+	char value[128];
+};
+
+/* The caller's document names the addresses it is written with. */
+static int doc_ops(const struct ipam_assign_result *res, struct store_op *ops, size_t max,
+                   size_t *n, void *arg)
+{
+	struct doc_ctx *c = arg;
+	char buf[ADDR_STRLEN];
+
+	c->calls++;
+	*n = 0;
+	if (res->n)
+		c->seen = res->addrs[0];
+	if (c->fail)
+		return c->fail;
+	assert_true(max >= 1);
+	assert_true(res->n >= 1);
+	snprintf(c->value, sizeof(c->value), "{\"ip\":\"%s\",\"n\":%zu}",
+	         addr_format(&res->addrs[0], buf, sizeof(buf)), res->n);
+	ops[(*n)++] = (struct store_op){c->type, c->key, c->value, 0};
+	return 0;
+}
+
+static void assert_doc(const char *key, const char *value)
+{
+	struct store_kv kv = {0};
+
+	if (!value) {
+		assert_int_equal(store_get(st, key, &kv), -ENOENT);
+		return;
+	}
+	assert_int_equal(store_get(st, key, &kv), 0);
+	assert_string_equal(kv.value, value);
+	store_kv_clear(&kv);
+}
+
+static void test_with_ops_one_transaction(void **state)
+{
+	struct ipam_assign_args x = {.handle = "x", .num4 = 1};
+	struct doc_ctx c = {.key = DOC_KEY, .type = STORE_OP_PUT};
+	struct store_op del = {.type = STORE_OP_DELETE, .key = DOC_KEY};
+	struct ipam_assign_result res;
+	char want[128], buf[ADDR_STRLEN];
+	unsigned released = 0;
+	int64_t before;
+
+	(void)state;
+	before = revision();
+	assert_int_equal(ipam_auto_assign_with_ops(a, &x, doc_ops, &c, &res), 0);
+	assert_int_equal(revision(), before + 1);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(res.n, 1);
+	snprintf(want, sizeof(want), "{\"ip\":\"%s\",\"n\":1}",
+	         addr_format(&res.addrs[0], buf, sizeof(buf)));
+	assert_doc(DOC_KEY, want);
+	assert_int_equal(allocations(), 2);
+
+	before = revision();
+	assert_int_equal(ipam_release_by_handle_with_ops(a, "x", &del, 1, &released), 0);
+	assert_int_equal(released, 1);
+	assert_int_equal(revision(), before + 1);
+	assert_doc(DOC_KEY, NULL);
+	assert_int_equal(allocations(), 1);
+	/* Again: no handle, the deletion alone fails (the document is gone). */
+	assert_int_equal(ipam_release_by_handle_with_ops(a, "x", &del, 1, &released), -ENOENT);
+	assert_int_equal(released, 0);
+	assert_int_equal(ipam_release_by_handle_with_ops(a, "x", NULL, 0, &released), 0);
+	assert_int_equal(revision(), before + 1);
+}
+
+static void test_with_ops_callback_fails(void **state)
+{
+	struct ipam_assign_args x = {.handle = "x", .num4 = 1, .num6 = 0};
+	struct doc_ctx c = {.key = DOC_KEY, .type = STORE_OP_PUT, .fail = -EIO};
+	struct ipam_assign_result res, r2;
+	int64_t before;
+
+	(void)state;
+	before = revision();
+	assert_int_equal(ipam_auto_assign_with_ops(a, &x, doc_ops, &c, &res), -EIO);
+	assert_int_equal(c.seen.family, AF_INET);
+	assert_int_equal(res.n, 0);
+	assert_int_equal(revision(), before);
+	assert_int_equal(allocations(), 1);
+	assert_doc(DOC_KEY, NULL);
+	assert_string_not_equal(ipam_last_error(a), "");
+	assert_int_equal(c.calls, 1);
+	/* The cache forgot the address that was not written: the next call gets it. */
+	assert_int_equal(ipam_auto_assign(a, &args[0], &r2), 0);
+	assert_true(addr_eq(&c.seen, &r2.addrs[0]));
+}
+
+static void test_with_ops_slow_path(void **state)
+{
+	struct ipam_assign_args x = {.handle = "x", .num4 = 1};
+	struct doc_ctx c = {.key = DOC_KEY, .type = STORE_OP_PUT};
+	struct ipam_assign_result first, res;
+	unsigned released = 0;
+	int64_t before;
+
+	(void)state;
+	/* The handle exists already: its creation fails, the slow path takes over. */
+	assert_int_equal(ipam_auto_assign(a, &x, &first), 0);
+	before = revision();
+	assert_int_equal(ipam_auto_assign_with_ops(a, &x, doc_ops, &c, &res), 0);
+	assert_int_equal(res.n, 1);
+	assert_false(addr_eq(&res.addrs[0], &first.addrs[0]));
+	assert_true(revision() > before);
+	assert_int_equal(c.calls, 2); /* planned once, then again on the slow path */
+	assert_non_null(strstr(c.value, "\"n\":1"));
+	assert_int_equal(allocations(), 3);
+
+	/* A failing operation (create of an existing key) undoes this call only. */
+	c.type = STORE_OP_CREATE;
+	before = revision();
+	assert_int_equal(ipam_auto_assign_with_ops(a, &x, doc_ops, &c, &res), -EEXIST);
+	assert_int_equal(res.n, 0);
+	assert_int_equal(allocations(), 3);
+	assert_int_equal(ipam_release_by_handle(a, "x", &released), 0);
+	assert_int_equal(released, 2);
+	assert_int_equal(allocations(), 1);
+}
+
+static void test_release_with_ops_foreign_block(void **state)
+{
+	struct ipam *b = ipam_new(st, "node-b");
+	struct ipam_assign_args y = {.handle = "y", .num4 = 1};
+	struct doc_ctx c = {.key = DOC_KEY, .type = STORE_OP_PUT};
+	struct store_op del = {.type = STORE_OP_DELETE, .key = DOC_KEY};
+	struct ipam_assign_result res;
+	unsigned released = 0;
+
+	(void)state;
+	/* node-b's address and document, released through node-a's context. */
+	assert_int_equal(ipam_auto_assign_with_ops(b, &y, doc_ops, &c, &res), 0);
+	assert_int_equal(allocations(), 2);
+	assert_int_equal(ipam_release_by_handle_with_ops(a, "y", &del, 1, &released), 0);
+	assert_int_equal(released, 1);
+	assert_doc(DOC_KEY, NULL);
+	assert_int_equal(allocations(), 1);
+	ipam_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +362,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_request_alone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_overflow_claims, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lost_cas_falls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_with_ops_one_transaction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_with_ops_callback_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_with_ops_slow_path, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_release_with_ops_foreign_block, setup, teardown),
 	};
 
 	log_set_level(LOG_WARNING);
