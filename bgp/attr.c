@@ -132,8 +132,8 @@ static long bgp_path_parse(struct buf_reader v, unsigned asn_size, uint8_t *out,
 {
 	struct buf_writer w;
 	uint8_t type, count;
-	uint16_t a16;
-	uint32_t a32;
+	uint16_t a16 = 0;
+	uint32_t a32 = 0;
 
 	*confed = false;
 	*zero_as = false;
@@ -283,7 +283,7 @@ static void bgp_attr_aggregator(struct bgp_attr_dec *d, struct buf_reader *v)
 {
 	struct bgp_attrs_key *k = &d->b->k;
 	uint16_t a16;
-	uint32_t as, id;
+	uint32_t as = 0, id = 0;
 
 	if (buf_remaining(v) != (d->p->as4 ? 8u : 6u)) {
 		bgp_attr_fail(d, BGP_VERDICT_ATTR_DISCARD, 0);
@@ -570,7 +570,7 @@ static void bgp_attr_as4_merge(struct bgp_attr_dec *d)
 	uint8_t out[4096 + 8];
 	struct buf_writer w;
 	uint8_t type, count;
-	uint32_t asn;
+	uint32_t asn = 0;
 
 	/* RFC 6793 4.2.3: AGGREGATOR from a NEW speaker (not AS_TRANS) voids both AS4 attrs. */
 	if ((b->k.present & BGP_ATTRS_AGGREGATOR) && b->k.aggregator_as != BGP_AS_TRANS)

@@ -243,7 +243,7 @@ int bgp_msg_decode_header(const void *data, size_t len, size_t max_len, struct b
 static int bgp_cap_decode_gr(struct buf_reader *c, struct bgp_caps *caps)
 {
 	uint16_t v, afi;
-	uint8_t safi, flags;
+	uint8_t safi = 0, flags = 0;
 	int af;
 
 	if (buf_get_u16(c, &v) < 0)
@@ -269,7 +269,7 @@ static int bgp_cap_decode_gr(struct buf_reader *c, struct bgp_caps *caps)
 static int bgp_cap_decode_one(uint8_t code, struct buf_reader *c, struct bgp_caps *caps)
 {
 	uint16_t afi;
-	uint8_t res, safi;
+	uint8_t res = 0, safi = 0;
 	int af;
 
 	switch (code) {
@@ -332,7 +332,7 @@ bad:
 int bgp_msg_decode_open(const void *body, size_t len, struct bgp_open *o, struct bgp_notify *err)
 {
 	struct buf_reader r, params, one;
-	uint8_t optlen, ptype;
+	uint8_t optlen = 0, ptype = 0;
 	uint16_t plen, extlen = 0;
 	bool ext = false;
 	uint16_t ver;
@@ -356,7 +356,7 @@ int bgp_msg_decode_open(const void *body, size_t len, struct bgp_open *o, struct
 	}
 	/* RFC 9072 2: Extended Optional Parameters Length (non-ext length 255, type 255). */
 	if (optlen == 255 && buf_remaining(&r) >= 3) {
-		uint8_t t;
+		uint8_t t = 0;
 		buf_peek_u8(&r, &t);
 		if (t == 255) {
 			buf_skip(&r, 1);
