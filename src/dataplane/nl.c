@@ -201,6 +201,13 @@ static int dp_nl_xact_valid(struct nl_msg *msg, void *arg)
 {
 	struct dp_nl_xact *x = arg;
 
+	/*
+	 * Only replies to this exchange's requests: a late reply to an earlier
+	 * exchange (or a notification, sequence 0) must not be taken for ours,
+	 * e.g. another link's RTM_NEWLINK for the veth just created.
+	 */
+	if (nlmsg_hdr(msg)->nlmsg_seq - x->first_seq >= x->n)
+		return NL_OK;
 	if (x->cb && !x->cb_rc)
 		x->cb_rc = x->cb(nlmsg_hdr(msg), x->arg);
 	return NL_OK;
