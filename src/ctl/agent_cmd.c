@@ -181,7 +181,12 @@ static void ctl_peer_table(struct ctl *c, const cJSON *peers, int family, bool w
 			snprintf(cell[2], sizeof(cell[2]), "%s",
 			         strcmp(state, "Established") == 0 ? "up" : "start");
 			snprintf(cell[3], sizeof(cell[3]), "%s", ctl_jstr(p, "since", ""));
-			snprintf(cell[4], sizeof(cell[4]), "%s%s%s", state, *err ? " " : "", err);
+			/* The last error explains a session that is down, not one that is up. */
+			if (strcmp(state, "Established") == 0)
+				snprintf(cell[4], sizeof(cell[4]), "%s", state);
+			else
+				snprintf(cell[4], sizeof(cell[4]), "%s%s%s", state, *err ? " " : "",
+				         err);
 			snprintf(cell[5], sizeof(cell[5]), "%.0f",
 			         ctl_jnum(p, "prefixes_received"));
 			snprintf(cell[6], sizeof(cell[6]), "%.0f",
