@@ -204,32 +204,29 @@ int bgp_attr_builder_set_communities(struct bgp_attr_builder *b, const uint32_t 
 	return 0;
 }
 
-bool bgp_attrs_has_community(const struct bgp_attrs *a, uint32_t c)
+/* Does a part made of 32-bit values (COMMUNITY, CLUSTER_LIST) hold v? */
+static bool bgp_attrs_part_has_u32(const struct bgp_attrs *a, enum bgp_attr_part part, uint32_t v)
 {
 	struct buf_reader r;
 	size_t len;
-	const uint8_t *p = bgp_attrs_part(a, BGP_PART_COMMUNITY, &len);
-	uint32_t v;
+	const uint8_t *p = bgp_attrs_part(a, part, &len);
+	uint32_t x;
 
 	buf_reader_init(&r, p, len);
-	while (buf_get_u32(&r, &v) == 0)
-		if (v == c)
+	while (buf_get_u32(&r, &x) == 0)
+		if (x == v)
 			return true;
 	return false;
 }
 
+bool bgp_attrs_has_community(const struct bgp_attrs *a, uint32_t c)
+{
+	return bgp_attrs_part_has_u32(a, BGP_PART_COMMUNITY, c);
+}
+
 bool bgp_attrs_cluster_has(const struct bgp_attrs *a, uint32_t id)
 {
-	struct buf_reader r;
-	size_t len;
-	const uint8_t *p = bgp_attrs_part(a, BGP_PART_CLUSTER_LIST, &len);
-	uint32_t v;
-
-	buf_reader_init(&r, p, len);
-	while (buf_get_u32(&r, &v) == 0)
-		if (v == id)
-			return true;
-	return false;
+	return bgp_attrs_part_has_u32(a, BGP_PART_CLUSTER_LIST, id);
 }
 
 bool bgp_attrs_path_has_as(const struct bgp_attrs *a, uint32_t asn)

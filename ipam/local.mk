@@ -30,12 +30,12 @@ tests_unit_test_ipam_block_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ipam_block_CPPFLAGS = $(IPAM_TEST_CPPFLAGS)
 tests_unit_test_ipam_block_LDADD = $(IPAM_LIBS) $(UNIT_LIBS)
 
-tests_unit_test_ipam_assign_SOURCES = tests/unit/test_ipam_assign.c
+tests_unit_test_ipam_assign_SOURCES = tests/unit/test_ipam_assign.c tests/unit/ipam_fixture.h
 tests_unit_test_ipam_assign_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ipam_assign_CPPFLAGS = $(IPAM_TEST_CPPFLAGS)
 tests_unit_test_ipam_assign_LDADD = $(IPAM_LIBS) $(UNIT_LIBS)
 
-tests_unit_test_ipam_release_SOURCES = tests/unit/test_ipam_release.c
+tests_unit_test_ipam_release_SOURCES = tests/unit/test_ipam_release.c tests/unit/ipam_fixture.h
 tests_unit_test_ipam_release_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ipam_release_CPPFLAGS = $(IPAM_TEST_CPPFLAGS)
 tests_unit_test_ipam_release_LDADD = $(IPAM_LIBS) $(UNIT_LIBS)

@@ -21,34 +21,7 @@
 
 #include "ipam_impl.h"
 
-static struct store *st;
-
-static int setup(void **state)
-{
-	(void)state;
-	return store_open("memory:", &st);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	store_close(st);
-	st = NULL;
-	return 0;
-}
-
-static void mkpool(const char *name, const char *cidr, unsigned block_size)
-{
-	struct ipam_pool p = {0};
-	char err[IPAM_ERRLEN] = "";
-
-	p.name = strdup(name);
-	assert_int_equal(prefix_parse(cidr, &p.cidr, true), 0);
-	p.block_size = block_size;
-	if (ipam_pool_create(st, &p, err, sizeof(err)) != 0)
-		fail_msg("pool %s: %s", name, err);
-	ipam_pool_clear(&p);
-}
+#include "ipam_fixture.h"
 
 static int assign(struct ipam *ip, const char *handle, unsigned n4, unsigned n6,
                   struct ipam_assign_result *res)
