@@ -232,6 +232,16 @@ int policy_render_endpoint_remove(struct policy_state *st, const char *id, char 
  * error text. Returns 0, -EINVAL (nft refused), -ENOMEM.
  */
 int policy_nft_apply(const char *text, bool check_only, char *err, size_t errlen);
+/*
+ * Endpoint churn rendered and applied in one call (the pod-start path): the
+ * state is updated and the kernel brought to it by the cheapest means
+ * available. On failure (-EINVAL: the kernel refused, err says why) the state
+ * already holds the change: the caller renders and applies the full ruleset.
+ */
+int policy_apply_endpoint_put(struct policy_state *st, const struct policy_endpoint *ep, char *err,
+                              size_t errlen);
+int policy_apply_endpoint_remove(struct policy_state *st, const char *id, char *err,
+                                 size_t errlen);
 /* The current "table inet tabby" as nft prints it (policy show); malloc'ed. */
 int policy_nft_show(char **out, char *err, size_t errlen);
 
