@@ -628,7 +628,7 @@ int bgp_attr_decode(struct buf_reader *r, const struct bgp_session_params *p, bo
 
 	bgp_attr_builder_reset(b);
 	memset(mp, 0, sizeof(*mp));
-	memset(res, 0, sizeof(*res));
+	bgp_attr_result_clear(res);
 	while (buf_remaining(r) > 0) {
 		struct buf_reader mark = *r;
 		d.type = 0;

@@ -21,11 +21,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <tabby/buf.h>
 #include <tabby/prefix.h>
 
 #include "msg.h"
+#include "slab.h"
 
 /* Attribute type codes (IANA) */
 enum bgp_attr_type {
@@ -175,11 +177,15 @@ struct bgp_attr_slot {
 	uint32_t hash;
 	struct bgp_attrs *a; /* NULL: empty; BGP_ATTR_TOMBSTONE: deleted */
 };
+/* Sets with up to (BGP_ATTR_SLAB_CLASSES - 1) * 8 bytes of parts come from slabs. */
+#define BGP_ATTR_SLAB_CLASSES 48
 struct bgp_attr_table {
 	struct bgp_attr_slot *slots;
 	size_t mask;  /* slots - 1 (power of two) */
 	size_t count; /* distinct sets */
 	size_t used;  /* sets + tombstones */
+	/* Set memory: class c holds sets of sizeof(struct bgp_attrs) + 8 * c bytes. */
+	struct rib_slab sets[BGP_ATTR_SLAB_CLASSES];
 };
 
 int bgp_attr_table_init(struct bgp_attr_table *t);
@@ -188,6 +194,13 @@ void bgp_attr_table_free(struct bgp_attr_table *t);
 /* The interned set equal to b (new or shared), with one reference for the caller; NULL on ENOMEM.
  */
 struct bgp_attrs *bgp_attr_intern(struct bgp_attr_table *t, const struct bgp_attr_builder *b);
+/* The interning hash of b's set (what bgp_attr_intern computes first). */
+uint32_t bgp_attr_hash(const struct bgp_attr_builder *b);
+/* Start loading the table slot of hash h (to overlap the miss with other work). */
+void bgp_attr_prefetch(const struct bgp_attr_table *t, uint32_t h);
+/* bgp_attr_intern() with h = bgp_attr_hash(b) already computed (b unchanged since). */
+struct bgp_attrs *bgp_attr_intern_hashed(struct bgp_attr_table *t, const struct bgp_attr_builder *b,
+                                         uint32_t h);
 static inline struct bgp_attrs *bgp_attr_ref(struct bgp_attrs *a)
 {
 	a->refcnt++;
@@ -210,6 +223,33 @@ struct bgp_attr_result {
 	uint16_t withdraw_reason; /* the RFC 4271 6.3 subcode it would have been */
 	struct bgp_notify notify; /* for BGP_VERDICT_SESSION_RESET */
 };
+
+/* An empty result (OK, nothing discarded); the NOTIFICATION data bytes are left as they are. */
+static inline void bgp_attr_result_clear(struct bgp_attr_result *res)
+{
+	res->verdict = BGP_VERDICT_OK;
+	res->discarded = 0;
+	res->withdraw_type = 0;
+	res->withdraw_reason = 0;
+	res->notify.code = 0;
+	res->notify.subcode = 0;
+	res->notify.data_len = 0;
+}
+
+/* *dst = *src, copying only the NOTIFICATION data bytes in use. */
+static inline void bgp_attr_result_copy(struct bgp_attr_result *dst,
+                                        const struct bgp_attr_result *src)
+{
+	dst->verdict = src->verdict;
+	dst->discarded = src->discarded;
+	dst->withdraw_type = src->withdraw_type;
+	dst->withdraw_reason = src->withdraw_reason;
+	dst->notify.code = src->notify.code;
+	dst->notify.subcode = src->notify.subcode;
+	dst->notify.data_len = src->notify.data_len;
+	if (src->notify.data_len)
+		memcpy(dst->notify.data, src->notify.data, src->notify.data_len);
+}
 
 const char *bgp_verdict_name(enum bgp_verdict v);
 /* Raise res to a session reset with UPDATE Message Error / subcode (no data). */

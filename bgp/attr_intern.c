@@ -1,11 +1,16 @@
 /*
  * DOC: attribute-set builder and interning table (see attr.h).
  *
- * The table is a chained hash table of struct bgp_attrs keyed by the
- * canonical form (fixed key + parts). bgp_attr_intern() hashes the builder's
- * key and parts once, compares candidates with memcmp, and on a miss copies
- * the set into one allocation. References are counted; the last
- * bgp_attr_unref() unlinks and frees the set.
+ * The table is an open-addressing hash table of struct bgp_attrs keyed by
+ * the canonical form (fixed key + parts), each slot holding the set's hash
+ * next to its pointer. bgp_attr_intern() hashes the builder's key and parts
+ * once (or takes the hash bgp_attr_hash() computed earlier, when the UPDATE
+ * was prepared and its slot prefetched), compares candidates with memcmp,
+ * and on a miss copies the set into one object from the table's slab of
+ * that size class (malloc for sets with more than 376 bytes of parts).
+ * References are counted; the last bgp_attr_unref() unlinks and frees the
+ * set. The slot array comes from bgp_bigtable_alloc() (huge pages once it
+ * reaches 2 MiB).
  */
 #include <config.h>
 
@@ -317,22 +322,68 @@ static bool bgp_attrs_equal(const struct bgp_attrs *a, const struct bgp_attrs_ke
 static struct bgp_attrs bgp_attr_tombstone;
 #define BGP_ATTR_TOMBSTONE (&bgp_attr_tombstone)
 
+static size_t bgp_attrs_data_len(const struct bgp_attrs_key *k)
+{
+	size_t total = 0;
+
+	for (int p = 0; p < BGP_PART_COUNT; p++)
+		total += k->part_len[p];
+	return total;
+}
+
+/* Slab class of a set with total bytes of parts, or BGP_ATTR_SLAB_CLASSES: malloc. */
+static size_t bgp_attrs_class(size_t total)
+{
+	size_t c = (total + 7) / 8;
+
+	return c < BGP_ATTR_SLAB_CLASSES ? c : BGP_ATTR_SLAB_CLASSES;
+}
+
+static struct bgp_attrs *bgp_attrs_alloc(struct bgp_attr_table *t, size_t total)
+{
+	size_t c = bgp_attrs_class(total);
+
+	if (c < BGP_ATTR_SLAB_CLASSES)
+		return rib_slab_alloc(&t->sets[c]);
+	return malloc(sizeof(struct bgp_attrs) + total);
+}
+
+static void bgp_attrs_release(struct bgp_attr_table *t, struct bgp_attrs *a)
+{
+	size_t c = bgp_attrs_class(bgp_attrs_data_len(&a->k));
+
+	if (c < BGP_ATTR_SLAB_CLASSES)
+		rib_slab_free(&t->sets[c], a);
+	else
+		free(a);
+}
+
 int bgp_attr_table_init(struct bgp_attr_table *t)
 {
 	t->mask = 255;
 	t->count = 0;
 	t->used = 0;
-	t->slots = calloc(t->mask + 1, sizeof(*t->slots));
+	for (size_t c = 0; c < BGP_ATTR_SLAB_CLASSES; c++)
+		rib_slab_init(&t->sets[c], sizeof(struct bgp_attrs) + 8 * c);
+	t->slots = bgp_bigtable_alloc((t->mask + 1) * sizeof(*t->slots));
 	return t->slots ? 0 : -ENOMEM;
 }
 
 void bgp_attr_table_free(struct bgp_attr_table *t)
 {
-	/* Sets still referenced are a caller bug; free them anyway to keep leak checkers quiet. */
-	for (size_t i = 0; t->slots && i <= t->mask; i++)
-		if (t->slots[i].a && t->slots[i].a != BGP_ATTR_TOMBSTONE)
-			free(t->slots[i].a);
-	free(t->slots);
+	/*
+	 * Sets still referenced are a caller bug; free them anyway to keep leak
+	 * checkers quiet: the slabs go as a whole, the few large sets one by one.
+	 */
+	for (size_t i = 0; t->slots && i <= t->mask; i++) {
+		struct bgp_attrs *a = t->slots[i].a;
+		if (a && a != BGP_ATTR_TOMBSTONE &&
+		    bgp_attrs_class(bgp_attrs_data_len(&a->k)) == BGP_ATTR_SLAB_CLASSES)
+			free(a);
+	}
+	for (size_t c = 0; c < BGP_ATTR_SLAB_CLASSES; c++)
+		rib_slab_destroy(&t->sets[c]);
+	bgp_bigtable_free(t->slots, (t->mask + 1) * sizeof(*t->slots));
 	t->slots = NULL;
 	t->count = 0;
 	t->used = 0;
@@ -341,7 +392,7 @@ void bgp_attr_table_free(struct bgp_attr_table *t)
 /* Rehash into a table of nslots (drops tombstones); uses the stored hashes only. */
 static void bgp_attr_table_rehash(struct bgp_attr_table *t, size_t nslots)
 {
-	struct bgp_attr_slot *ns = calloc(nslots, sizeof(*ns));
+	struct bgp_attr_slot *ns = bgp_bigtable_alloc(nslots * sizeof(*ns));
 	size_t nmask = nslots - 1;
 
 	if (!ns)
@@ -355,20 +406,42 @@ static void bgp_attr_table_rehash(struct bgp_attr_table *t, size_t nslots)
 			;
 		ns[j] = *s;
 	}
-	free(t->slots);
+	bgp_bigtable_free(t->slots, (t->mask + 1) * sizeof(*t->slots));
 	t->slots = ns;
 	t->mask = nmask;
 	t->used = t->count;
 }
 
-struct bgp_attrs *bgp_attr_intern(struct bgp_attr_table *t, const struct bgp_attr_builder *b)
+uint32_t bgp_attr_hash(const struct bgp_attr_builder *b)
 {
 	struct bgp_attrs_key k;
-	uint32_t h = bgp_attr_builder_hash(b, &k);
+
+	return bgp_attr_builder_hash(b, &k);
+}
+
+void bgp_attr_prefetch(const struct bgp_attr_table *t, uint32_t h)
+{
+	__builtin_prefetch(&t->slots[h & t->mask]);
+}
+
+struct bgp_attrs *bgp_attr_intern(struct bgp_attr_table *t, const struct bgp_attr_builder *b)
+{
+	return bgp_attr_intern_hashed(t, b, bgp_attr_hash(b));
+}
+
+struct bgp_attrs *bgp_attr_intern_hashed(struct bgp_attr_table *t, const struct bgp_attr_builder *b,
+                                         uint32_t h)
+{
+	struct bgp_attrs_key k;
 	struct bgp_attr_slot *free_slot = NULL;
 	struct bgp_attrs *a;
 	size_t total = 0, off = 0, i;
 
+	memcpy(&k, &b->k, sizeof(k));
+	for (int p = 0; p < BGP_PART_COUNT; p++) {
+		k.part_len[p] = (uint32_t)b->part_len[p];
+		total += b->part_len[p];
+	}
 	for (i = h & t->mask; t->slots[i].a; i = (i + 1) & t->mask) {
 		struct bgp_attr_slot *s = &t->slots[i];
 		if (s->a == BGP_ATTR_TOMBSTONE) {
@@ -379,9 +452,7 @@ struct bgp_attrs *bgp_attr_intern(struct bgp_attr_table *t, const struct bgp_att
 		if (s->hash == h && bgp_attrs_equal(s->a, &k, b))
 			return bgp_attr_ref(s->a);
 	}
-	for (int p = 0; p < BGP_PART_COUNT; p++)
-		total += b->part_len[p];
-	a = malloc(sizeof(*a) + total);
+	a = bgp_attrs_alloc(t, total);
 	if (!a)
 		return NULL;
 	memcpy(&a->k, &k, sizeof(k));
@@ -417,5 +488,5 @@ void bgp_attr_unref(struct bgp_attr_table *t, struct bgp_attrs *a)
 			break;
 		}
 	}
-	free(a);
+	bgp_attrs_release(t, a);
 }

@@ -61,6 +61,9 @@ static void fsm_timer_start(struct bgp_fsm *fsm, enum bgp_fsm_timer t, unsigned 
 	struct timeval tv = {.tv_sec = secs, .tv_usec = 0};
 
 	fsm->timer_armed[t] = (int)secs;
+	if (t == BGP_TIMER_HOLD &&
+	    event_base_gettimeofday_cached(event_get_base(fsm->timers[t]), &fsm->hold_armed_at) < 0)
+		timerclear(&fsm->hold_armed_at);
 	evtimer_add(fsm->timers[t], &tv);
 }
 
@@ -374,8 +377,24 @@ static void fsm_openconfirm_keepalive(struct bgp_fsm *fsm, enum bgp_fsm_event ev
  * non-zero". */
 static void fsm_restart_hold(struct bgp_fsm *fsm, enum bgp_fsm_event ev)
 {
-	if (fsm->hold_time)
-		fsm_timer_start(fsm, BGP_TIMER_HOLD, fsm->hold_time);
+	struct timeval now;
+
+	if (!fsm->hold_time)
+		return;
+	/*
+	 * libevent computes a timer's deadline from the loop's cached time,
+	 * which stays the same for every message of one read callback: a
+	 * restart at the same cached time as the last one (timer still armed
+	 * for the same duration) would set the very same deadline. Skipping it
+	 * saves an event_add per UPDATE during a table transfer.
+	 */
+	if (fsm->timer_armed[BGP_TIMER_HOLD] == (int)fsm->hold_time &&
+	    timerisset(&fsm->hold_armed_at) &&
+	    event_base_gettimeofday_cached(event_get_base(fsm->timers[BGP_TIMER_HOLD]), &now) ==
+	        0 &&
+	    timercmp(&now, &fsm->hold_armed_at, ==))
+		return;
+	fsm_timer_start(fsm, BGP_TIMER_HOLD, fsm->hold_time);
 }
 
 /* ---- the table (RFC 4271 8.2.2) ------------------------------------------ */

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/time.h>
 
 #include "msg.h" /* NOTIFICATION codes */
 
@@ -140,6 +141,8 @@ struct bgp_fsm {
 
 	struct event *timers[BGP_TIMER_COUNT];
 	int timer_armed[BGP_TIMER_COUNT]; /* seconds it was last armed for, -1 when stopped */
+	/* The event loop's cached time when the HoldTimer was last armed (see fsm_restart_hold). */
+	struct timeval hold_armed_at;
 	struct bgp_fsm_timer_ctx {
 		struct bgp_fsm *fsm;
 		enum bgp_fsm_timer t;

@@ -5,7 +5,7 @@ noinst_LIBRARIES += bgp/libtabby_bgp.a
 bgp_libtabby_bgp_a_SOURCES = \
 	bgp/msg.c bgp/msg.h \
 	bgp/attr.c bgp/attr_intern.c bgp/attr_encode.c bgp/attr.h \
-	bgp/rib.c bgp/rib_slab.c bgp/rib_peer.c bgp/rib_update.c bgp/rib_int.h bgp/rib.h \
+	bgp/rib.c bgp/rib_slab.c bgp/slab.h bgp/rib_peer.c bgp/rib_update.c bgp/rib_int.h bgp/rib.h \
 	bgp/decision.c \
 	bgp/update.c bgp/update_export.c bgp/update_pack.c bgp/update_int.h bgp/update.h
 
@@ -16,7 +16,8 @@ BGP_CORE_UNIT_TESTS = \
 	tests/unit/test_bgp_attr \
 	tests/unit/test_bgp_rib \
 	tests/unit/test_bgp_decision \
-	tests/unit/test_bgp_update
+	tests/unit/test_bgp_update \
+	tests/unit/test_bgp_ingest
 check_PROGRAMS += $(BGP_CORE_UNIT_TESTS)
 TESTS += $(BGP_CORE_UNIT_TESTS)
 
@@ -35,6 +36,9 @@ tests_unit_test_bgp_decision_LDADD = $(BGP_CORE_LIBS) $(UNIT_LIBS)
 tests_unit_test_bgp_update_SOURCES = tests/unit/test_bgp_update.c tests/unit/bgp_core_helpers.h
 tests_unit_test_bgp_update_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_bgp_update_LDADD = $(BGP_CORE_LIBS) $(UNIT_LIBS)
+tests_unit_test_bgp_ingest_SOURCES = tests/unit/test_bgp_ingest.c tests/unit/bgp_core_helpers.h
+tests_unit_test_bgp_ingest_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bgp_ingest_LDADD = $(BGP_CORE_LIBS) $(UNIT_LIBS)
 
 # Micro-benchmark: decode + ingest from pre-encoded UPDATEs in memory.
 # Makefile.am adds $(BGP_CORE_BENCH) to BENCH (`make bench`).

@@ -185,6 +185,8 @@ static void op_send_open(void *arg)
 	o->caps.route_refresh = true;
 	o->caps.as4 = true;
 	o->caps.as4_number = sp->cfg.local_as;
+	/* RFC 8654 3: messages up to 65535 octets, used once the peer advertises it too. */
+	o->caps.ext_msg = true;
 	/* RFC 4724 3: helper only: a Restart Time and no families with preserved state. */
 	o->caps.graceful_restart = true;
 	o->caps.gr_time = sp->cfg.gr_restart_time ? sp->cfg.gr_restart_time : 120;
@@ -541,6 +543,13 @@ static int peer_handle_route_refresh(struct bgp_conn *c, const uint8_t *body, si
 	if (rib_peer_refresh_out(peer->sp->rib, peer->rp, af) == 0)
 		bgp_peer_schedule_flush(peer);
 	return 0;
+}
+
+void bgp_peer_prefetch_update(struct bgp_conn *c, const uint8_t *msg, size_t len)
+{
+	if (c->fsm.state == BGP_FSM_ESTABLISHED && c->peer->rp && len >= BGP_HEADER_LEN)
+		rib_peer_update_prefetch(c->peer->sp->rib, c->peer->rp, msg + BGP_HEADER_LEN,
+		                         len - BGP_HEADER_LEN);
 }
 
 int bgp_peer_handle_msg(struct bgp_conn *c, uint8_t type, const uint8_t *msg, size_t len)

@@ -125,6 +125,8 @@ extern const struct bgp_fsm_ops bgp_peer_fsm_ops;
 void bgp_peer_fsm_config(const struct bgp_peer *peer, struct bgp_fsm_config *fc);
 /* One whole message from c's socket; returns -1 if c lost its socket meanwhile. */
 int bgp_peer_handle_msg(struct bgp_conn *c, uint8_t type, const uint8_t *msg, size_t len);
+/* msg (len bytes, header included) is the UPDATE c handles next: let the RIB prepare it. */
+void bgp_peer_prefetch_update(struct bgp_conn *c, const uint8_t *msg, size_t len);
 void bgp_peer_accept(struct bgp_peer *peer, int fd);
 void bgp_peer_schedule_flush(struct bgp_peer *peer);
 /* Event callbacks (arg: the peer): deferred UPDATE flush, reaper, RFC 4724 stale timer. */

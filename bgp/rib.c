@@ -61,7 +61,7 @@ static int rib_table_init(struct rib_table *t, unsigned alen)
 	t->addr_len = alen;
 	t->mask = 1023;
 	t->count = 0;
-	t->buckets = calloc(t->mask + 1, sizeof(*t->buckets));
+	t->buckets = bgp_bigtable_alloc((t->mask + 1) * sizeof(*t->buckets));
 	rib_slab_init(&t->dests, offsetof(struct rib_dest, addr) + alen);
 	return t->buckets ? 0 : -ENOMEM;
 }
@@ -69,7 +69,7 @@ static int rib_table_init(struct rib_table *t, unsigned alen)
 static void rib_table_grow(struct rib_table *t)
 {
 	size_t nmask = t->mask * 2 + 1;
-	struct rib_dest **nb = calloc(nmask + 1, sizeof(*nb));
+	struct rib_dest **nb = bgp_bigtable_alloc((nmask + 1) * sizeof(*nb));
 
 	if (!nb)
 		return;
@@ -82,7 +82,7 @@ static void rib_table_grow(struct rib_table *t)
 			nb[h & nmask] = d;
 		}
 	}
-	free(t->buckets);
+	bgp_bigtable_free(t->buckets, (t->mask + 1) * sizeof(*t->buckets));
 	t->buckets = nb;
 	t->mask = nmask;
 }
@@ -100,6 +100,30 @@ void rib_prefetch(const struct rib_table *t, uint32_t h)
 	__builtin_prefetch(&t->buckets[h & t->mask]);
 }
 
+void rib_prefetch_chain(const struct rib_table *t, uint32_t h)
+{
+	const struct rib_dest *d = t->buckets[h & t->mask];
+
+	if (d)
+		__builtin_prefetch(d);
+}
+
+/* Does d hold the prefix (address bytes a, length plen)? IPv4 without a memcmp call. */
+static inline bool rib_dest_is(const struct rib_table *t, const struct rib_dest *d,
+                               const uint8_t *a, uint8_t plen)
+{
+	if (d->plen != plen)
+		return false;
+	if (t->addr_len == 4) {
+		uint32_t x, y;
+
+		memcpy(&x, d->addr, 4);
+		memcpy(&y, a, 4);
+		return x == y;
+	}
+	return memcmp(d->addr, a, t->addr_len) == 0;
+}
+
 struct rib_dest *rib_dest_find(struct rib_table *t, const struct prefix *p, bool create)
 {
 	return rib_dest_find_hashed(t, p, rib_hash(p->addr.bytes, t->addr_len, p->len), create);
@@ -111,7 +135,7 @@ struct rib_dest *rib_dest_find_hashed(struct rib_table *t, const struct prefix *
 	struct rib_dest *d;
 
 	for (d = t->buckets[h & t->mask]; d; d = d->hnext)
-		if (d->plen == p->len && memcmp(d->addr, p->addr.bytes, t->addr_len) == 0)
+		if (rib_dest_is(t, d, p->addr.bytes, p->len))
 			return d;
 	if (!create)
 		return NULL;
@@ -125,7 +149,11 @@ struct rib_dest *rib_dest_find_hashed(struct rib_table *t, const struct prefix *
 	memcpy(d->addr, p->addr.bytes, t->addr_len);
 	d->hnext = t->buckets[h & t->mask];
 	t->buckets[h & t->mask] = d;
-	if (++t->count > t->mask + 1)
+	/*
+	 * Up to two destinations per bucket on average: the bucket array costs
+	 * 4-8 bytes per prefix, and a sorted feed's neighbours share buckets.
+	 */
+	if (++t->count > 2 * (t->mask + 1))
 		rib_table_grow(t);
 	return d;
 }
@@ -348,10 +376,12 @@ struct rib *rib_new(const struct rib_config *cfg)
 	rib_slab_init(&rib->routes, sizeof(struct rib_route));
 	rib->builder = bgp_attr_builder_new();
 	rib->out_builder = bgp_attr_builder_new();
+	rib->pre[0].b = bgp_attr_builder_new();
+	rib->pre[1].b = bgp_attr_builder_new();
 	rib->batch = calloc(RIB_BATCH, sizeof(*rib->batch));
 	rib->up = calloc(RIB_PEER_MAX, sizeof(*rib->up));
-	if (!rib->builder || !rib->out_builder || !rib->batch || !rib->up ||
-	    rib_table_init(&rib->tables[BGP_AF_IPV4], 4) < 0 ||
+	if (!rib->builder || !rib->out_builder || !rib->pre[0].b || !rib->pre[1].b || !rib->batch ||
+	    !rib->up || rib_table_init(&rib->tables[BGP_AF_IPV4], 4) < 0 ||
 	    rib_table_init(&rib->tables[BGP_AF_IPV6], 16) < 0 ||
 	    bgp_attr_table_init(&rib->attrs) < 0)
 		goto fail;
@@ -383,7 +413,7 @@ void rib_free(struct rib *rib)
 					bgp_attr_unref(&rib->attrs, r->attrs);
 			}
 		}
-		free(t->buckets);
+		bgp_bigtable_free(t->buckets, (t->mask + 1) * sizeof(*t->buckets));
 		rib_slab_destroy(&t->dests);
 	}
 	rib_slab_destroy(&rib->routes);
@@ -392,6 +422,8 @@ void rib_free(struct rib *rib)
 		bgp_attr_table_free(&rib->attrs);
 	bgp_attr_builder_free(rib->builder);
 	bgp_attr_builder_free(rib->out_builder);
+	bgp_attr_builder_free(rib->pre[0].b);
+	bgp_attr_builder_free(rib->pre[1].b);
 	free(rib->batch);
 	free(rib->up);
 	free(rib->changed);

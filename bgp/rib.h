@@ -158,6 +158,28 @@ struct rib_update_result {
  */
 int rib_peer_update(struct rib *rib, struct rib_peer *peer, const void *body, size_t len,
                     struct rib_update_result *res);
+/*
+ * Prepare the UPDATE that rib_peer_update() will be given next: split it,
+ * decode its attributes and start loading the interning table's slot for its
+ * set, so that the cache miss overlaps the work on the UPDATE before it. No
+ * effect on the RIB; rib_peer_update() uses the work only if called with the
+ * same body, len and peer (and decodes as usual otherwise). Call
+ * rib_peer_update_prefetch_drop() before the memory of body is reused for
+ * anything else without a rib_peer_update() on it.
+ */
+void rib_peer_update_prefetch(struct rib *rib, struct rib_peer *peer, const void *body, size_t len);
+void rib_peer_update_prefetch_drop(struct rib *rib);
+/*
+ * Batch the UPDATEs of one read: between rib_batch_begin() and
+ * rib_batch_end(), rib_peer_update() leaves its Loc-RIB changes on the
+ * changed list until a few hundred have gathered; rib_batch_end() (or any
+ * other operation that flushes, such as a peer going down) hands the rest to
+ * the subscribers and the Adj-RIB-Outs. Many one-prefix UPDATEs thus make one
+ * subscriber call, not one each. A destination changed twice before a flush
+ * is reported once, with its final state. Calls nest.
+ */
+void rib_batch_begin(struct rib *rib);
+void rib_batch_end(struct rib *rib);
 
 /* Locally originated routes (peer RIB_PEER_LOCAL): attributes from b (next hop ignored). */
 int rib_originate(struct rib *rib, const struct prefix *p, const struct bgp_attr_builder *b);

@@ -7,22 +7,8 @@
 #define TABBY_BGP_RIB_INT_H
 
 #include "rib.h"
+#include "slab.h"
 #include "update.h"
-
-/* A fixed-size object allocator: objects carved from 64 KiB chunks, a free list. */
-struct rib_slab {
-	size_t size;
-	void *free;
-	void *chunks; /* list of chunks (first word links them) */
-	uint8_t *cur;
-	size_t left;
-	size_t in_use;
-};
-
-void rib_slab_init(struct rib_slab *s, size_t size);
-void *rib_slab_alloc(struct rib_slab *s);
-void rib_slab_free(struct rib_slab *s, void *p);
-void rib_slab_destroy(struct rib_slab *s);
 
 /* Dest flags */
 #define RIB_DEST_CHANGED 0x01 /* in rib->changed, waiting for rib_flush_changes() */
@@ -92,6 +78,7 @@ struct rib {
 	struct rib_peer local; /* peer id 0: locally originated routes */
 	struct rib_changed *changed;
 	size_t n_changed, cap_changed;
+	unsigned batch_depth; /* rib_batch_begin() nesting: > 0 defers rib_peer_update's flush */
 	struct rib_peer **up; /* established peers */
 	size_t n_up;
 	struct rib_sub *subs;
@@ -105,6 +92,24 @@ struct rib {
 	} ecache[256]; /* per flush: source set -> exported set */
 	rib_out_ready_cb out_ready;
 	void *out_ready_arg;
+	/*
+	 * rib_peer_update_prefetch(): UPDATEs split and decoded ahead of time,
+	 * two of them (the one being applied may still be here when the next
+	 * one is prepared); pre_next is the slot the next prefetch fills.
+	 */
+	struct rib_pre {
+		const void *body; /* NULL: nothing prepared */
+		size_t len;
+		const struct rib_peer *peer;
+		struct bgp_attr_builder *b; /* swapped with rib->builder when used */
+		struct bgp_update_parts parts;
+		struct bgp_mp_info mp;
+		struct bgp_attr_result ar;
+		int rc;      /* bgp_attr_decode()'s return value */
+		bool has_h4; /* h4: interning hash of the IPv4 NLRI's set */
+		uint32_t h4;
+	} pre[2];
+	unsigned pre_next;
 };
 
 #define RIB_BATCH 256
@@ -113,6 +118,8 @@ struct rib {
 uint32_t rib_hash(const uint8_t *a, unsigned alen, uint8_t plen);
 /* Start loading the bucket of hash h (the ingest loop hides memory latency with it). */
 void rib_prefetch(const struct rib_table *t, uint32_t h);
+/* Start loading the first destination in the bucket of h (its bucket should be in cache). */
+void rib_prefetch_chain(const struct rib_table *t, uint32_t h);
 struct rib_dest *rib_dest_find(struct rib_table *t, const struct prefix *p, bool create);
 struct rib_dest *rib_dest_find_hashed(struct rib_table *t, const struct prefix *p, uint32_t h,
                                       bool create);

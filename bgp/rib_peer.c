@@ -106,6 +106,7 @@ int rib_peer_up(struct rib *rib, struct rib_peer *peer, const struct rib_peer_se
 {
 	if (peer->up)
 		return -EALREADY;
+	rib_peer_update_prefetch_drop(rib); /* prepared with other session parameters */
 	peer->s = *s;
 	peer->ebgp = s->params.peer_as != rib->cfg.local_as;
 	peer->bgp_id = s->params.peer_id;
@@ -131,6 +132,7 @@ int rib_peer_up(struct rib *rib, struct rib_peer *peer, const struct rib_peer_se
 
 void rib_peer_down(struct rib *rib, struct rib_peer *peer, bool graceful)
 {
+	rib_peer_update_prefetch_drop(rib);
 	if (peer->up) {
 		for (size_t i = 0; i < rib->n_up; i++) {
 			if (rib->up[i] == peer) {

@@ -2,11 +2,14 @@
  * DOC: BGP transport: listening, connecting, TCP-MD5, GTSM and framing.
  *
  * Raw non-blocking sockets with libevent events and our own buffers, so the
- * receive path can be fast: each read fills as much of a 256 KiB buffer as
+ * receive path can be fast: each read fills as much of a 128 KiB buffer as
  * the kernel has, every complete message in it is handed to peer.c in place
  * (no copy per message), and only a trailing partial message is moved to the
- * front. The send path appends whole messages to one growing buffer and
- * writes as much as the socket takes; a write event finishes the rest.
+ * front. While an UPDATE is handled, the one after it (if whole) is already
+ * being decoded by the RIB (rib_peer_update_prefetch), and the Loc-RIB
+ * changes of one read callback are batched (rib_batch_begin/end). The send path appends whole
+ * messages to one growing buffer and writes as much as the socket takes; a write event finishes the
+ * rest.
  *
  * TCP-MD5 (RFC 2385) is a per-peer-address key set with TCP_MD5SIG on the
  * connecting socket and on every listening socket. GTSM (RFC 5082) sends with
@@ -232,9 +235,29 @@ int bgp_session_listen_md5(struct bgp_speaker *sp, const struct addr *peer, cons
 
 /* ---- one connection ---------------------------------------------------- */
 
+/*
+ * The message after an UPDATE, if it is a whole UPDATE too: have the RIB
+ * decode it now, so that its interning-table miss overlaps the current one's
+ * work. (A bad marker or length is found when its turn comes; the prepared
+ * work is then dropped.)
+ */
+static void conn_prefetch_next(struct bgp_conn *c, size_t max)
+{
+	const uint8_t *n = c->rbuf + c->rpos;
+	size_t avail = c->rlen - c->rpos, nlen;
+
+	if (avail < BGP_HEADER_LEN || n[BGP_HEADER_LEN - 1] != BGP_MSG_UPDATE)
+		return;
+	nlen = (size_t)n[BGP_MARKER_LEN] << 8 | n[BGP_MARKER_LEN + 1];
+	if (nlen < BGP_UPDATE_MIN_LEN || nlen > max || nlen > avail)
+		return;
+	bgp_peer_prefetch_update(c, n, nlen);
+}
+
 /* Hand every complete message in rbuf to peer.c; stop if the socket went away. */
 static void conn_process(struct bgp_conn *c)
 {
+	struct rib *rib = c->peer->sp->rib;
 	uint32_t gen = c->gen;
 	struct bgp_msg_header hdr;
 	struct bgp_notify err;
@@ -246,13 +269,15 @@ static void conn_process(struct bgp_conn *c)
 		if (bgp_msg_decode_header(m, c->rlen - c->rpos, max, &hdr, &err) < 0) {
 			bgp_fsm_error(&c->fsm, BGP_EV_BGP_HEADER_ERR, err.code, err.subcode,
 			              err.data, err.data_len);
-			return;
+			goto out;
 		}
 		if (c->rlen - c->rpos < hdr.len)
 			break;
 		c->rpos += hdr.len;
+		if (hdr.type == BGP_MSG_UPDATE)
+			conn_prefetch_next(c, max);
 		if (bgp_peer_handle_msg(c, hdr.type, m, hdr.len) < 0 || c->gen != gen)
-			return;
+			goto out;
 	}
 	/* Move the trailing partial message to the front. */
 	if (c->rpos == c->rlen) {
@@ -262,15 +287,21 @@ static void conn_process(struct bgp_conn *c)
 		c->rlen -= c->rpos;
 		c->rpos = 0;
 	}
+out:
+	/* Whatever was prepared refers to this buffer, about to be reused. */
+	rib_peer_update_prefetch_drop(rib);
 }
 
 static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bgp_conn *c = arg;
+	struct rib *rib = c->peer->sp->rib;
 	uint32_t gen = c->gen;
 	ssize_t n;
 	int rounds;
 
+	/* The Loc-RIB changes of everything read now go to subscribers as one batch. */
+	rib_batch_begin(rib);
 	for (rounds = 0; rounds < 16; rounds++) {
 		if (c->rlen == BGP_RBUF_SIZE && c->rpos > 0) {
 			memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
@@ -285,19 +316,23 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 			         bgp_peer_name(c->peer, name, sizeof(name)),
 			         n == 0 ? "closed by the peer" : strerror(errno));
 			bgp_fsm_event(&c->fsm, BGP_EV_TCP_CONNECTION_FAILS);
-			return;
+			goto out;
 		}
 		if (n < 0)
 			break;
 		c->rlen += n;
 		conn_process(c);
 		if (c->gen != gen)
-			return;
+			goto out;
 		if ((size_t)n < BGP_RBUF_SIZE / 4)
 			break;
 	}
+	rib_batch_end(rib);
 	/* Outbound UPDATEs produced by what we just read go out in one batch. */
 	bgp_peer_schedule_flush(c->peer);
+	return;
+out:
+	rib_batch_end(rib);
 }
 
 static void conn_write_cb(evutil_socket_t fd, short what, void *arg)

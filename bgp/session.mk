@@ -22,6 +22,13 @@ tests_unit_test_bgp_fsm_SOURCES = tests/unit/test_bgp_fsm.c bgp/fsm.c bgp/fsm.h
 tests_unit_test_bgp_fsm_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_unit_test_bgp_fsm_LDADD = $(LIBEVENT_LIBS) $(UNIT_LIBS)
 
+# A whole session over a socket pair (RFC 8654, the burst receive path).
+check_PROGRAMS += tests/unit/test_bgp_session
+TESTS += tests/unit/test_bgp_session
+tests_unit_test_bgp_session_SOURCES = tests/unit/test_bgp_session.c
+tests_unit_test_bgp_session_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS)
+tests_unit_test_bgp_session_LDADD = $(BGP_LIBS) $(UNIT_LIBS)
+
 # Interoperability with real BGP daemons, each in its own network namespace.
 BGP_INTEROP_TESTS = \
 	tests/integration/test_bgp_interop_frr.sh \

@@ -47,7 +47,7 @@ static struct rib_out_entry *rib_out_find(struct rib_out *o, const struct rib_de
 static void rib_out_grow(struct rib_out *o)
 {
 	size_t nmask = o->buckets ? o->mask * 2 + 1 : 255;
-	struct rib_out_entry **nb = calloc(nmask + 1, sizeof(*nb));
+	struct rib_out_entry **nb = bgp_bigtable_alloc((nmask + 1) * sizeof(*nb));
 
 	if (!nb)
 		return;
@@ -59,7 +59,8 @@ static void rib_out_grow(struct rib_out *o)
 			nb[rib_out_hash(e->dest, e->af) & nmask] = e;
 		}
 	}
-	free(o->buckets);
+	if (o->buckets)
+		bgp_bigtable_free(o->buckets, (o->mask + 1) * sizeof(*o->buckets));
 	o->buckets = nb;
 	o->mask = nmask;
 }
@@ -161,7 +162,8 @@ void rib_out_clear(struct rib *rib, struct rib_peer *peer)
 
 void rib_out_destroy(struct rib_out *o)
 {
-	free(o->buckets);
+	if (o->buckets)
+		bgp_bigtable_free(o->buckets, (o->mask + 1) * sizeof(*o->buckets));
 	free(o->queue);
 	rib_slab_destroy(&o->entries);
 	memset(o, 0, sizeof(*o));

@@ -149,7 +149,10 @@ static int bench_case(const char *name, size_t n_msgs, size_t per_msg, bool dist
 	rib_subscribe(rib, bench_on_change, NULL);
 	rss0 = bench_status_kib("VmRSS:");
 	cpu0 = bench_cpu();
+	/* As the session does: the next UPDATE is prepared before the current one is applied. */
 	for (size_t m = 0; m < bb.n; m++) {
+		if (m + 1 < bb.n)
+			rib_peer_update_prefetch(rib, peer, bb.mem + bb.off[m + 1], bb.len[m + 1]);
 		if (rib_peer_update(rib, peer, bb.mem + bb.off[m], bb.len[m], &res) != 0 ||
 		    res.attr.verdict != BGP_VERDICT_OK) {
 			fprintf(stderr, "%s: UPDATE %zu rejected\n", name, m);

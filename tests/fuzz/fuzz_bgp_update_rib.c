@@ -3,7 +3,9 @@
  *
  * Input: a selector byte, then chunks (2-byte length, then an UPDATE body).
  * Each chunk is applied with rib_peer_update() from one of two peers (eBGP
- * and iBGP, picked by the selector bits), then every peer's outbound UPDATEs
+ * and iBGP, picked by the selector bits); selector bit 3 prepares each next
+ * chunk with rib_peer_update_prefetch() first, as the session does, and bit 4
+ * wraps everything in rib_batch_begin()/rib_batch_end(). Then every peer's outbound UPDATEs
  * are packed and decoded again: what we send must be well-formed (no
  * treat-as-withdraw or reset on our own output) and within the size limit.
  * Sessions are taken down at the end; ASan checks that nothing leaks (every
@@ -112,17 +114,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	peers[0] = fz_peer(rib, 65001, "198.18.0.1", 1, !(sel & 1), false);
 	peers[1] = fz_peer(rib, 64512, "198.18.0.2", 2, true, true);
 	peers[2] = fz_peer(rib, 65002, "198.18.0.3", 3, !(sel & 2), false);
+	if (sel & 16)
+		rib_batch_begin(rib);
 	while (buf_remaining(&in) >= 3) {
 		struct rib_update_result res;
-		struct buf_reader body;
-		uint16_t len;
-		uint8_t who;
+		struct buf_reader body, ahead, next;
+		uint16_t len, nlen;
+		uint8_t who, nwho;
 
 		buf_get_u8(&in, &who);
 		buf_get_u16(&in, &len);
 		if (buf_sub(&in, len, &body) < 0)
 			break;
 		who %= 3;
+		/* The session's pattern: the next UPDATE is prepared before this one is applied. */
+		ahead = in;
+		if ((sel & 8) && buf_get_u8(&ahead, &nwho) == 0 &&
+		    buf_get_u16(&ahead, &nlen) == 0 && buf_sub(&ahead, nlen, &next) == 0)
+			rib_peer_update_prefetch(rib, peers[nwho % 3], buf_cursor(&next), nlen);
 		if (rib_peer_update(rib, peers[who], buf_cursor(&body), len, &res) == -EBADMSG) {
 			/* The session would be reset: graceful or not, by the selector. */
 			rib_peer_down(rib, peers[who], sel & 4);
@@ -130,6 +139,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
+	rib_peer_update_prefetch_drop(rib);
+	if (sel & 16)
+		rib_batch_end(rib);
 	fz_check_out(rib, peers[0], !(sel & 1), 65001);
 	fz_check_out(rib, peers[1], true, 64512);
 	fz_check_out(rib, peers[2], !(sel & 2), 65002);

@@ -501,6 +501,51 @@ static void test_real_timer(void **state)
 	fx_free(f);
 }
 
+struct upd_ctx {
+	struct fx *f;
+	struct event *ev;
+	int ticks;
+};
+
+/* A burst of UPDATEs per loop iteration, as one read brings them. */
+static void upd_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct upd_ctx *u = arg;
+
+	for (int i = 0; i < 100; i++) {
+		bgp_fsm_event(&u->f->fsm, BGP_EV_UPDATE_MSG);
+		/* Restarted for the full HoldTime, not once and then left to run down. */
+		assert_int_equal(bgp_fsm_timer_remaining(&u->f->fsm, BGP_TIMER_HOLD), 3);
+	}
+	if (++u->ticks == 8)
+		event_base_loopbreak(u->f->base);
+}
+
+/*
+ * RFC 4271 8.2.2 Established, event 27: every UPDATE restarts the HoldTimer
+ * (restarts within one loop iteration are coalesced): 4 s of UPDATEs every
+ * 0.5 s keep a session with a 3 s HoldTime up.
+ */
+static void test_hold_restart_by_updates(void **state)
+{
+	struct fx *f = fx_new(3, false);
+	struct timeval half = {.tv_sec = 0, .tv_usec = 500000};
+	struct upd_ctx u = {.f = f};
+
+	fx_establish(f, 3);
+	assert_int_equal(f->fsm.hold_time, 3);
+	u.ev = event_new(f->base, -1, EV_PERSIST, upd_tick, &u);
+	assert_non_null(u.ev);
+	event_add(u.ev, &half);
+	event_base_dispatch(f->base);
+	assert_int_equal(u.ticks, 8);
+	assert_int_equal(f->fsm.state, BGP_FSM_ESTABLISHED);
+	assert_int_equal(f->rec.downs, 0);
+	assert_int_equal(f->rec.notifs, 0);
+	event_free(u.ev);
+	fx_free(f);
+}
+
 static void test_names(void **state)
 {
 	assert_string_equal(bgp_fsm_state_name(BGP_FSM_OPENCONFIRM), "OpenConfirm");
@@ -528,6 +573,7 @@ int main(void)
 	    cmocka_unit_test(test_collision),
 	    cmocka_unit_test(test_idle_hold_backoff),
 	    cmocka_unit_test(test_real_timer),
+	    cmocka_unit_test(test_hold_restart_by_updates),
 	    cmocka_unit_test(test_names),
 	};
 
