@@ -1,5 +1,5 @@
 # src/policy: network policy (selectors, model, nftables rendering).
-# Users link: src/policy/libtabby_policy.a $(NFTABLES_LIBS) $(TABBY_COMMON_LIBS)
+# Users link: $(POLICY_LIBS) (libtabby_policy.a, libnftables, libnl-3, common)
 noinst_LIBRARIES += src/policy/libtabby_policy.a
 src_policy_libtabby_policy_a_SOURCES = \
 	src/policy/selector.c \
@@ -14,19 +14,22 @@ src_policy_libtabby_policy_a_SOURCES = \
 	src/policy/render.c \
 	src/policy/render_rules.c \
 	src/policy/render_delta.c \
+	src/policy/render_delta.h \
 	src/policy/render_private.h \
 	src/policy/nft.c \
+	src/policy/nft_batch.c \
 	include/tabby/policy.h
-src_policy_libtabby_policy_a_CFLAGS = $(AM_CFLAGS) $(NFTABLES_CFLAGS) $(CJSON_CFLAGS)
+src_policy_libtabby_policy_a_CFLAGS = $(AM_CFLAGS) $(NFTABLES_CFLAGS) $(LIBNL_CFLAGS) $(CJSON_CFLAGS)
 
-POLICY_LIBS = src/policy/libtabby_policy.a $(NFTABLES_LIBS) $(TABBY_COMMON_LIBS)
+POLICY_LIBS = src/policy/libtabby_policy.a $(NFTABLES_LIBS) $(LIBNL_LIBS) $(TABBY_COMMON_LIBS)
 POLICY_UNIT_CFLAGS = $(UNIT_CFLAGS) $(NFTABLES_CFLAGS) $(CJSON_CFLAGS)
 
 POLICY_UNIT_TESTS = \
 	tests/unit/test_policy_selector \
 	tests/unit/test_policy_model \
 	tests/unit/test_policy_render \
-	tests/unit/test_policy_nft
+	tests/unit/test_policy_nft \
+	tests/unit/test_policy_nft_fast
 check_PROGRAMS += $(POLICY_UNIT_TESTS)
 TESTS += $(POLICY_UNIT_TESTS)
 
@@ -46,10 +49,14 @@ tests_unit_test_policy_nft_SOURCES = tests/unit/test_policy_nft.c
 tests_unit_test_policy_nft_CFLAGS = $(POLICY_UNIT_CFLAGS)
 tests_unit_test_policy_nft_LDADD = $(POLICY_LIBS) $(UNIT_LIBS)
 
+tests_unit_test_policy_nft_fast_SOURCES = tests/unit/test_policy_nft_fast.c
+tests_unit_test_policy_nft_fast_CFLAGS = $(POLICY_UNIT_CFLAGS)
+tests_unit_test_policy_nft_fast_LDADD = $(POLICY_LIBS) $(UNIT_LIBS)
+
 # Benchmark (not a test; needs root for a private network namespace).
 noinst_PROGRAMS += tests/bench/bench_policy
 # Makefile.am adds $(POLICY_BENCH) to BENCH (`make bench`).
-POLICY_BENCH = tests/bench/bench_policy
+POLICY_BENCH = tests/bench/bench_policy tests/bench/bench_policy_iperf.sh
 tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c
 tests_bench_bench_policy_CFLAGS = $(AM_CFLAGS) $(NFTABLES_CFLAGS) $(CJSON_CFLAGS)
 tests_bench_bench_policy_LDADD = $(POLICY_LIBS)
@@ -65,4 +72,4 @@ tests_fuzz_fuzz_policy_model_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 tests_fuzz_fuzz_policy_model_LDFLAGS = -fsanitize=fuzzer $(AM_LDFLAGS)
 tests_fuzz_fuzz_policy_model_LDADD = $(POLICY_LIBS)
 endif
-EXTRA_DIST += tests/fuzz/corpus/policy_selector tests/fuzz/corpus/policy_model doc/policy.md
+EXTRA_DIST += tests/bench/bench_policy_iperf.sh tests/fuzz/corpus/policy_selector tests/fuzz/corpus/policy_model doc/policy.md

@@ -1,5 +1,8 @@
 /*
- * DOC: applying rendered text through libnftables.
+ * DOC: applying rendered text through libnftables. Endpoint churn
+ * (policy_apply_endpoint_*) lives in nft_batch.c, which uses this as its
+ * fallback; keeping it apart keeps libnl out of programs (tabbyctl) that
+ * only apply and show rulesets.
  *
  * nft_run_cmd_from_buffer() parses the whole buffer and commits it as one
  * netlink batch: either all of it takes effect or none (the full ruleset's
@@ -62,29 +65,4 @@ int policy_nft_show(char **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	return policy_nft_run("list table inet " POLICY_TABLE, false, out, err, errlen);
-}
-
-/* Through libnftables: render the delta as text and run it as one transaction. */
-int policy_apply_endpoint_put(struct policy_state *st, const struct policy_endpoint *ep, char *err,
-                              size_t errlen)
-{
-	char *text = NULL;
-	int ret = policy_render_endpoint_put(st, ep, &text);
-
-	if (ret == 0 && text[0])
-		ret = policy_nft_apply(text, false, err, errlen);
-	free(text);
-	return ret;
-}
-
-int policy_apply_endpoint_remove(struct policy_state *st, const char *id, char *err,
-                                 size_t errlen)
-{
-	char *text = NULL;
-	int ret = policy_render_endpoint_remove(st, id, &text);
-
-	if (ret == 0 && text[0])
-		ret = policy_nft_apply(text, false, err, errlen);
-	free(text);
-	return ret;
 }
