@@ -3,9 +3,12 @@
  *
  * One process, one libevent loop. Start-up order: configuration (a bad file
  * is reported with file, line and field, exit status 1), datastore, netlink,
- * IPAM; register the Node and bootstrap pools; reconcile (reconcile.c); open
- * the API socket; tell systemd READY=1. SIGTERM/SIGINT stop the loop cleanly
- * (pods and routes stay as they are, so a restart disturbs nothing); SIGHUP
+ * IPAM; register the Node and bootstrap pools; reconcile (reconcile.c);
+ * apply network policy (policy_agent.c); open the API socket; tell systemd
+ * READY=1. The datastore's change events (store_notify_fd()) are read here
+ * and delivered to the watches of the policy agent and cluster routing.
+ * SIGTERM/SIGINT stop the loop cleanly (pods, routes and the policy table
+ * stay as they are, so a restart disturbs nothing); SIGHUP
  * reloads the configuration: log level, underlay addresses, labels, MTU,
  * bootstrap pools and the bgp: section (bgp.c) take effect at once, node name,
  * datastore and API socket at the next start (a warning says so). The BGP
@@ -30,7 +33,10 @@
 #include <tabby/log.h>
 #include <tabby/store.h>
 
+#include "policy_agent.h"
 #include "tabbyd.h"
+
+#define TABBYD_STORE_POLL_MS 100 /* when the store has no notification descriptor */
 
 static void tabbyd_usage(FILE *f)
 {
@@ -81,6 +87,8 @@ static void tabbyd_reload(struct tabbyd *d)
 	memcpy(d->cfg.label_values, n.label_values, sizeof(n.label_values));
 	d->cfg.n_labels = n.n_labels;
 	n.n_labels = 0; /* moved */
+	if (n.policy_enabled != d->cfg.policy_enabled)
+		log_warn("reload: policy.enabled takes effect at the next start");
 	tabbyd_bgp_reload(d, &n.bgp);
 	tabbyd_config_free(&n);
 	if (tabbyd_node_register(d) < 0)
@@ -138,6 +146,35 @@ static void tabbyd_datastore_dir(const char *url)
 		log_info("created %s for the datastore", path);
 }
 
+/* The store's watches (policy_agent.c, routing_*.c) are delivered from here. */
+static void tabbyd_store_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tabbyd *d = arg;
+	int ret;
+
+	(void)fd;
+	(void)what;
+	ret = store_poll(d->store);
+	if (ret < 0 && ret != -ERANGE) /* -ERANGE: the watch's owner starts it again */
+		log_warn("reading datastore changes: %s", store_strerror(ret));
+}
+
+static int tabbyd_store_events(struct tabbyd *d)
+{
+	struct timeval tv = {.tv_usec = TABBYD_STORE_POLL_MS * 1000};
+	int fd = store_notify_fd(d->store);
+
+	if (fd >= 0)
+		d->store_event = event_new(d->base, fd, EV_READ | EV_PERSIST, tabbyd_store_cb, d);
+	else
+		d->store_event = event_new(d->base, -1, EV_PERSIST, tabbyd_store_cb, d);
+	if (!d->store_event || event_add(d->store_event, fd >= 0 ? NULL : &tv) < 0) {
+		log_err("datastore events: out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int tabbyd_open(struct tabbyd *d)
 {
 	struct reconcile_stats st;
@@ -157,6 +194,9 @@ static int tabbyd_open(struct tabbyd *d)
 		log_err("datastore %s: %s", d->cfg.datastore, store_strerror(ret));
 		return ret;
 	}
+	ret = tabbyd_store_events(d);
+	if (ret < 0)
+		return ret;
 	ret = nl_ctx_open(&d->nl);
 	if (ret < 0) {
 		log_err("netlink: %s", strerror(-ret));
@@ -182,6 +222,10 @@ static int tabbyd_open(struct tabbyd *d)
 	ret = reconcile_startup(d, &st);
 	if (ret < 0)
 		return ret;
+	sd_status("applying network policy");
+	ret = policy_agent_start(d);
+	if (ret < 0)
+		return ret;
 	ret = api_start(d);
 	if (ret < 0)
 		return ret;
@@ -204,6 +248,9 @@ static void tabbyd_close(struct tabbyd *d)
 {
 	tabbyd_bgp_stop(d);
 	api_stop(d);
+	policy_agent_stop(d); /* the table stays: pods stay protected */
+	if (d->store_event)
+		event_free(d->store_event);
 	reaper_stop(); /* deletes what is still queued */
 	if (d->ipam)
 		ipam_free(d->ipam);

@@ -12,6 +12,7 @@
  *     - {name: default-ipv4, cidr: 10.244.0.0/16, blockSize: 26, natOutgoing: false,
  *        nodeSelector: "all()"}
  *   bgp: {enabled: true, asNumber: 64512, peers: [...], originate: [...]}  # bgp_config.c
+ *   policy: {enabled: true}                # network policy (policy_agent.c)
  *
  * Unknown keys are errors (a typo must not silently fall back to a default).
  * Every error names file, line, column and field, through the common YAML
@@ -44,6 +45,7 @@ static int tabbyd_config_defaults(struct tabbyd_config *cfg)
 	if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
 		snprintf(host, sizeof(host), "localhost");
 	cfg->log_level = LOG_INFO;
+	cfg->policy_enabled = true;
 	if (tabbyd_config_strdup(host, &cfg->node_name) < 0 ||
 	    tabbyd_config_strdup(TABBYD_DEFAULT_STORE, &cfg->datastore) < 0 ||
 	    tabbyd_config_strdup(TABBYD_DEFAULT_SOCKET, &cfg->api_socket) < 0)
@@ -194,12 +196,28 @@ static int tabbyd_config_addresses(const struct yaml_node *root, struct tabbyd_c
 	return 0;
 }
 
+/* `policy: {enabled: true}` (policy_agent.c). */
+static int tabbyd_config_policy(const struct yaml_node *root, struct tabbyd_config *cfg,
+                                struct yaml_error *err)
+{
+	static const char *const keys[] = {"enabled", NULL};
+	const struct yaml_node *map = yaml_map_get(root, "policy");
+	int r;
+
+	if (!map || yaml_node_is_null(map))
+		return 0;
+	if ((r = yaml_expect_mapping(map, err)) < 0 || (r = yaml_check_keys(map, keys, err)) < 0)
+		return r;
+	r = yaml_get_bool(map, "enabled", &cfg->policy_enabled, err);
+	return r == -ENOENT ? 0 : r;
+}
+
 static int tabbyd_config_root(const struct yaml_node *root, struct tabbyd_config *cfg,
                               struct yaml_error *err)
 {
 	static const char *const keys[] = {"nodeName",  "datastore", "addresses",      "logLevel",
 	                                   "apiSocket", "mtu",       "bootstrapPools", "labels",
-	                                   "bgp",       NULL};
+	                                   "bgp",       "policy",    NULL};
 	const struct yaml_node *n;
 	const char *s;
 	int64_t v;
@@ -253,6 +271,8 @@ static int tabbyd_config_root(const struct yaml_node *root, struct tabbyd_config
 		return r;
 	n = yaml_map_get(root, "bootstrapPools");
 	if (n && !yaml_node_is_null(n) && (r = tabbyd_config_pools(n, cfg, err)) < 0)
+		return r;
+	if ((r = tabbyd_config_policy(root, cfg, err)) < 0)
 		return r;
 	/* After the addresses: the router ID defaults to the first IPv4 one. */
 	return tabbyd_bgp_config_parse(root, cfg, err);
