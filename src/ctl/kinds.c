@@ -479,7 +479,7 @@ static const struct ctl_field ctl_secret_ref_fields[] = {
     F_END,
 };
 static const struct ctl_field ctl_password_fields[] = {
-    {"secretKeyRef", CT_OBJECT, CS_WARN, 0, 0, NULL, ctl_secret_ref_fields},
+    {"secretKeyRef", CT_OBJECT, CS_YES, 0, 0, NULL, ctl_secret_ref_fields},
     F_END,
 };
 
@@ -491,8 +491,8 @@ static const struct ctl_field ctl_bgppeer_fields[] = {
     {"asNumber", CT_ASN, CS_YES, 0, 0, NULL, NULL},
     {"password", CT_OBJECT, CS_YES, 0, 0, NULL, ctl_password_fields},
     {"sourceAddress", CT_STRING, CS_YES, 0, 0, ctl_source_address, NULL},
-    {"keepOriginalNextHop", CT_BOOL, CS_YES, 0, 0, NULL, NULL},
-    {"maxRestartTime", CT_DURATION, CS_YES, 0, 0, NULL, NULL},
+    {"keepOriginalNextHop", CT_BOOL, CS_WARN, 0, 0, NULL, NULL},
+    {"maxRestartTime", CT_DURATION, CS_WARN, 0, 0, NULL, NULL},
     {"ttlSecurity", CT_INT, CS_YES, 0, 255, NULL, NULL},
     {"keepaliveTime", CT_DURATION, CS_WARN, 0, 0, NULL, NULL},
     {"numAllowedLocalASNumbers", CT_INT, CS_WARN, 0, 10, NULL, NULL},

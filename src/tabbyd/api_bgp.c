@@ -2,7 +2,10 @@
  * DOC: the REST API's BGP endpoints (doc/tabbyd.8), routed here by api.c.
  *
  *   GET  /v1/bgp                         bgp_speaker_to_json() + "enabled", "fib"
- *                                        counters, "mesh" per peer (routing_*.c)
+ *                                        counters, "node_to_node_mesh", "as_number",
+ *                                        "route_reflector_cluster_id"; per peer
+ *                                        "source" (config, mesh, bgppeer), "mesh",
+ *                                        "bgppeer", "node" (routing_sessions.c)
  *                                        ({"enabled": false, "peers": []} when off)
  *   GET  /v1/bgp/rib                     the Loc-RIB, bgp_rib_to_json() + "enabled"
  *   POST /v1/bgp/peers/ADDRESS/refresh   ask the peer for its routes again (RFC 2918)
@@ -40,7 +43,7 @@ static void api_bgp_send(struct evhttp_request *r, cJSON *o)
 	cJSON_Delete(o);
 }
 
-/* Cluster routing: which peers the mesh made, and the FIB's counters. */
+/* Cluster routing: where each session came from, the settings in effect, the FIB's counters. */
 static void api_bgp_routing(const struct tabbyd *d, cJSON *o)
 {
 	cJSON *peers = cJSON_GetObjectItemCaseSensitive(o, "peers"), *p, *fib;
@@ -49,13 +52,21 @@ static void api_bgp_routing(const struct tabbyd *d, cJSON *o)
 	cJSON_ArrayForEach(p, peers)
 	{
 		cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "address");
-		struct addr addr;
+		struct addr addr = {0};
 
-		cJSON_AddBoolToObject(p, "mesh",
-		                      cJSON_IsString(a) && addr_parse(a->valuestring, &addr) == 0 &&
-		                          routing_mesh_has_peer(d, &addr));
+		if (!cJSON_IsString(a) || addr_parse(a->valuestring, &addr) < 0)
+			addr.family = 0;
+		routing_sessions_peer_json(d, p, &addr);
 	}
-	cJSON_AddBoolToObject(o, "node_to_node_mesh", d->cfg.bgp.node_to_node_mesh);
+	cJSON_AddBoolToObject(o, "node_to_node_mesh", d->bgp_eff.mesh);
+	if (d->bgp_eff.cluster_id) {
+		char cid[16];
+		uint32_t c = d->bgp_eff.cluster_id;
+
+		snprintf(cid, sizeof(cid), "%u.%u.%u.%u", c >> 24, (c >> 16) & 255, (c >> 8) & 255,
+		         c & 255);
+		cJSON_AddStringToObject(o, "route_reflector_cluster_id", cid);
+	}
 	fib = cJSON_AddObjectToObject(o, "fib");
 	if (!fib)
 		return;

@@ -15,10 +15,15 @@
  * Once the speaker runs, cluster routing starts (doc/routing.md): the node's
  * affine blocks and borrowed addresses are originated (routing_export.c),
  * learned best paths go into the kernel unless bgp.installRoutes is false
- * (routing_fib.c), and with bgp.nodeToNodeMesh every other Node in the
- * datastore becomes an iBGP peer (routing_mesh.c). Their store watches are
- * delivered here, from store_notify_fd() in the event loop. A change of
- * nodeToNodeMesh, installRoutes or fibReconcileSeconds restarts the speaker.
+ * (routing_fib.c), and sessions follow the mesh, the BGPPeers and the Nodes
+ * of the datastore (routing_sessions.c). Their store watches are delivered
+ * by main.c's store event (shared with policy_agent.c). A change of
+ * installRoutes or fibReconcileSeconds restarts the speaker; one of
+ * nodeToNodeMesh only adds or removes the mesh sessions. The AS number,
+ * listen port and route reflector cluster ID the speaker runs with are those
+ * in effect after the cluster resources (BGPConfiguration, Node) are applied
+ * over tabbyd.yaml (routing_peers.c); when they change in the store, the
+ * speaker restarts (tabbyd_bgp_restart).
  * Best-path changes are logged at debug level. A timer keeps systemd's
  * STATUS= line up to date with the number of Established peers.
  */
@@ -35,9 +40,8 @@
 
 #include "tabbyd.h"
 
-#define TABBYD_BGP_STATUS_PERIOD 2   /* seconds between STATUS= checks */
-#define TABBYD_BGP_STORE_POLL_MS 100 /* when the store has no notification descriptor */
-#define TABBYD_BGP_MULTIPATH     8   /* ECMP next hops per prefix for the FIB */
+#define TABBYD_BGP_STATUS_PERIOD 2 /* seconds between STATUS= checks */
+#define TABBYD_BGP_MULTIPATH     8 /* ECMP next hops per prefix for the FIB */
 
 static void tabbyd_bgp_best_cb(void *arg, const struct bgp_best_change *ch, size_t n)
 {
@@ -85,7 +89,7 @@ void tabbyd_bgp_summary(const struct tabbyd *d, char *buf, size_t len)
 	if (!d->bgp)
 		snprintf(buf, len, "BGP off");
 	else
-		snprintf(buf, len, "BGP AS%u: %u/%u peer%s established", d->cfg.bgp.as_number, up,
+		snprintf(buf, len, "BGP AS%u: %u/%u peer%s established", d->bgp_eff.as_number, up,
 		         conf, conf == 1 ? "" : "s");
 }
 
@@ -135,35 +139,7 @@ static int tabbyd_bgp_originate(struct tabbyd *d, const struct tabbyd_bgp_origin
 	return ret;
 }
 
-/* The store's watches (routing_export.c, routing_mesh.c) are delivered from here. */
-static void tabbyd_bgp_store_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tabbyd *d = arg;
-	int ret;
-
-	(void)fd;
-	(void)what;
-	ret = store_poll(d->store);
-	if (ret < 0 && ret != -ERANGE) /* -ERANGE: the watch's owner starts it again */
-		log_warn("bgp: reading datastore changes: %s", store_strerror(ret));
-}
-
-static int tabbyd_bgp_store_events(struct tabbyd *d)
-{
-	struct timeval tv = {.tv_usec = TABBYD_BGP_STORE_POLL_MS * 1000};
-	int fd = store_notify_fd(d->store);
-
-	if (fd >= 0)
-		d->store_event =
-		    event_new(d->base, fd, EV_READ | EV_PERSIST, tabbyd_bgp_store_cb, d);
-	else
-		d->store_event = event_new(d->base, -1, EV_PERSIST, tabbyd_bgp_store_cb, d);
-	if (!d->store_event || event_add(d->store_event, fd >= 0 ? NULL : &tv) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-/* Cluster routing: export, FIB, mesh, then the store events that drive them. */
+/* Cluster routing: export, FIB, sessions (their store events come from main.c's store_event). */
 static int tabbyd_bgp_routing_start(struct tabbyd *d)
 {
 	int ret;
@@ -176,13 +152,11 @@ static int tabbyd_bgp_routing_start(struct tabbyd *d)
 		log_err("bgp: FIB sync: %s", strerror(-ret));
 		return ret;
 	}
-	if ((ret = routing_mesh_start(d)) < 0) {
-		log_err("bgp: node-to-node mesh: %s", strerror(-ret));
+	if ((ret = routing_sessions_start(d)) < 0) {
+		log_err("bgp: sessions from the cluster resources: %s", strerror(-ret));
 		return ret;
 	}
-	if ((ret = tabbyd_bgp_store_events(d)) < 0)
-		log_err("bgp: datastore events: %s", strerror(-ret));
-	return ret;
+	return 0;
 }
 
 int tabbyd_bgp_start(struct tabbyd *d)
@@ -196,17 +170,19 @@ int tabbyd_bgp_start(struct tabbyd *d)
 
 	if (!bc->enabled)
 		return 0;
-	sc.local_as = bc->as_number;
+	routing_sessions_effective(d, &d->bgp_eff);
+	sc.local_as = d->bgp_eff.as_number;
 	sc.router_id = bc->router_id;
 	sc.listen_addr = bc->listen_addr;
-	sc.listen_port = bc->listen_port;
+	sc.listen_port = d->bgp_eff.listen_port;
+	sc.cluster_id = d->bgp_eff.cluster_id;
 	sc.multipath = bc->install_routes ? TABBYD_BGP_MULTIPATH : 0;
 	ret = bgp_speaker_new(d->base, &sc, &d->bgp);
 	if (ret < 0) {
 		log_err("bgp: cannot start the speaker on %s port %u: %s",
 		        bc->listen_addr.family ? addr_format(&bc->listen_addr, lb, sizeof(lb))
 		                               : "every address",
-		        bc->listen_port, strerror(-ret));
+		        d->bgp_eff.listen_port, strerror(-ret));
 		d->bgp = NULL;
 		return ret;
 	}
@@ -229,9 +205,11 @@ int tabbyd_bgp_start(struct tabbyd *d)
 			goto fail;
 		}
 	}
-	log_notice("bgp: speaker AS%u, router ID %u.%u.%u.%u, port %u: %zu peer%s, %zu prefix%s",
-	           bc->as_number, bc->router_id >> 24, (bc->router_id >> 16) & 0xff,
-	           (bc->router_id >> 8) & 0xff, bc->router_id & 0xff, bc->listen_port, bc->n_peers,
+	log_notice("bgp: speaker AS%u, router ID %u.%u.%u.%u, port %u%s: %zu configured peer%s, "
+	           "%zu prefix%s",
+	           d->bgp_eff.as_number, bc->router_id >> 24, (bc->router_id >> 16) & 0xff,
+	           (bc->router_id >> 8) & 0xff, bc->router_id & 0xff, d->bgp_eff.listen_port,
+	           d->bgp_eff.cluster_id ? ", route reflector" : "", bc->n_peers,
 	           bc->n_peers == 1 ? "" : "s", bc->n_origins, bc->n_origins == 1 ? "" : "es");
 	return 0;
 fail:
@@ -246,11 +224,7 @@ static void tabbyd_bgp_stop_flush(struct tabbyd *d, bool flush)
 		event_free(d->bgp_status_timer);
 		d->bgp_status_timer = NULL;
 	}
-	if (d->store_event) {
-		event_free(d->store_event);
-		d->store_event = NULL;
-	}
-	routing_mesh_stop(d);
+	routing_sessions_stop(d);
 	routing_export_stop(d);
 	routing_fib_detach(d); /* the speaker's final withdrawals stay out of the kernel */
 	if (d->bgp) {
@@ -264,6 +238,16 @@ static void tabbyd_bgp_stop_flush(struct tabbyd *d, bool flush)
 void tabbyd_bgp_stop(struct tabbyd *d)
 {
 	tabbyd_bgp_stop_flush(d, false);
+}
+
+void tabbyd_bgp_restart(struct tabbyd *d, const char *reason)
+{
+	if (!d->bgp)
+		return;
+	log_warn("bgp: %s: restarting the speaker (every session resets)", reason);
+	tabbyd_bgp_stop_flush(d, false);
+	if (tabbyd_bgp_start(d) < 0)
+		log_err("bgp: the speaker did not start again; BGP is off until the next reload");
 }
 
 static const struct tabbyd_bgp_peer *tabbyd_bgp_find_peer(const struct tabbyd_bgp_config *c,
@@ -361,7 +345,6 @@ static bool tabbyd_bgp_speaker_changed(const struct tabbyd_bgp_config *a,
 	       a->router_id != b->router_id || a->listen_port != b->listen_port ||
 	       a->listen_addr.family != b->listen_addr.family ||
 	       (a->listen_addr.family && !addr_eq(&a->listen_addr, &b->listen_addr)) ||
-	       a->node_to_node_mesh != b->node_to_node_mesh ||
 	       a->install_routes != b->install_routes ||
 	       a->fib_reconcile_seconds != b->fib_reconcile_seconds;
 }
@@ -375,18 +358,19 @@ void tabbyd_bgp_reload(struct tabbyd *d, struct tabbyd_bgp_config *n)
 	if (tabbyd_bgp_speaker_changed(&old, &d->cfg.bgp) || !d->bgp) {
 		if (d->bgp || d->cfg.bgp.enabled)
 			log_warn("bgp: reload: enabled, asNumber, routerID, the listening "
-			         "address, nodeToNodeMesh, installRoutes or fibReconcileSeconds "
-			         "changed: restarting the speaker (every session resets)");
+			         "address, installRoutes or fibReconcileSeconds changed: "
+			         "restarting the speaker (every session resets)");
 		tabbyd_bgp_stop_flush(d, !d->cfg.bgp.enabled || !d->cfg.bgp.install_routes);
 		if (tabbyd_bgp_start(d) < 0)
 			log_err("bgp: reload: the speaker did not start; BGP is off until the next "
 			        "reload");
 	} else {
+		routing_sessions_refresh(d); /* frees the addresses bgp.peers now takes */
 		tabbyd_bgp_diff_peers(d, &old, &d->cfg.bgp);
 		tabbyd_bgp_diff_origins(d, &old, &d->cfg.bgp);
-		routing_export_refresh(d); /* a configured prefix withdrawn may be exported */
-		routing_mesh_refresh(d);   /* a configured peer removed may be a Node */
-		d->bgp_established = ~0u;  /* refresh STATUS= at the next tick */
+		routing_export_refresh(d);   /* a configured prefix withdrawn may be exported */
+		routing_sessions_refresh(d); /* a configured peer removed may be a Node */
+		d->bgp_established = ~0u;    /* refresh STATUS= at the next tick */
 	}
 	tabbyd_bgp_config_free(&old);
 }

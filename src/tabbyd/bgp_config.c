@@ -14,12 +14,15 @@
  *     originate:
  *       - 10.244.0.0/26
  *       - {cidr: 10.244.1.0/26, med: 10, communities: ["65000:1"]}
- *     nodeToNodeMesh: false    # iBGP with every Node in the store (routing_mesh.c)
+ *     nodeToNodeMesh: true     # iBGP with every Node (BGPConfiguration overrides it)
+ *     secretsDir: /etc/tabby/secrets  # BGPPeer passwords: <secretsDir>/<name>/<key>
  *     installRoutes: true      # learned routes into the kernel (routing_fib.c)
  *     fibReconcileSeconds: 30  # kernel routes checked against the RIB this often
  *
  * The node's affine blocks and borrowed addresses are originated on their own
- * (routing_export.c); `originate` adds prefixes to them. Everything is
+ * (routing_export.c); `originate` adds prefixes to them. asNumber, listenPort
+ * and nodeToNodeMesh are defaults: the cluster resources in the datastore
+ * (BGPConfiguration, Node) override them (routing_peers.c, doc/routing.md). Everything is
  * checked even while enabled is false, and every error names file, line,
  * column and field.
  * Values are stored after defaults (a peer without holdTime gets bgp.holdTime),
@@ -365,6 +368,7 @@ static int bgp_config_speaker(const struct yaml_node *b, struct tabbyd_config *c
                               struct yaml_error *err)
 {
 	struct tabbyd_bgp_config *bgp = &cfg->bgp;
+	const char *s;
 	int64_t v;
 	int r;
 
@@ -388,6 +392,15 @@ static int bgp_config_speaker(const struct yaml_node *b, struct tabbyd_config *c
 	if ((r = bgp_config_int(b, "connectRetry", 1, 65535, &v, err)) < 0)
 		return r;
 	bgp->connect_retry = r ? (uint16_t)v : 0;
+	if ((r = yaml_get_string(b, "secretsDir", &s, err)) == 0) {
+		if (s[0] != '/')
+			return yaml_node_error(yaml_map_get(b, "secretsDir"), err,
+			                       "an absolute path, please");
+		if (!(bgp->secrets_dir = strdup(s)))
+			return -ENOMEM;
+	} else if (r != -ENOENT) {
+		return r;
+	}
 	if ((r = bgp_config_bool(b, "nodeToNodeMesh", &bgp->node_to_node_mesh, err)) < 0 ||
 	    (r = bgp_config_bool(b, "installRoutes", &bgp->install_routes, err)) < 0)
 		return r;
@@ -401,17 +414,20 @@ static int bgp_config_speaker(const struct yaml_node *b, struct tabbyd_config *c
 int tabbyd_bgp_config_parse(const struct yaml_node *root, struct tabbyd_config *cfg,
                             struct yaml_error *err)
 {
-	static const char *const keys[] = {
-	    "enabled",    "asNumber",       "routerID",      "listenAddress",
-	    "listenPort", "holdTime",       "connectRetry",  "peers",
-	    "originate",  "nodeToNodeMesh", "installRoutes", "fibReconcileSeconds",
-	    NULL};
+	static const char *const keys[] = {"enabled",       "asNumber",
+	                                   "routerID",      "listenAddress",
+	                                   "listenPort",    "holdTime",
+	                                   "connectRetry",  "peers",
+	                                   "originate",     "nodeToNodeMesh",
+	                                   "installRoutes", "fibReconcileSeconds",
+	                                   "secretsDir",    NULL};
 	const struct yaml_node *b = yaml_map_get(root, "bgp"), *n;
 	int r;
 
 	cfg->bgp.as_number = TABBYD_BGP_DEFAULT_AS;
 	cfg->bgp.listen_port = BGP_DEFAULT_PORT;
 	cfg->bgp.install_routes = true;
+	cfg->bgp.node_to_node_mesh = true;
 	cfg->bgp.fib_reconcile_seconds = TABBYD_BGP_DEFAULT_FIB_RECONCILE;
 	if (!b || yaml_node_is_null(b))
 		return 0;
@@ -437,6 +453,7 @@ void tabbyd_bgp_config_free(struct tabbyd_bgp_config *bgp)
 	}
 	free(bgp->peers);
 	free(bgp->origins);
+	free(bgp->secrets_dir);
 	memset(bgp, 0, sizeof(*bgp));
 }
 

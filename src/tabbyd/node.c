@@ -3,7 +3,8 @@
  *
  * /tabby/v1/nodes/<node> holds a projectcalico.org/v3 Node resource. tabbyd
  * writes spec.bgp.ipv4Address/ipv6Address (the first underlay address of each
- * family, with its prefix length), spec.addresses and the labels of its
+ * family, with its prefix length), spec.addresses ({address, type:
+ * CalicoNodeIP} per underlay address, as Calico) and the labels of its
  * configuration into metadata.labels, and keeps every other
  * field (an AS number set by tabbyctl, say) as it finds it: read, modify,
  * update-if-revision, retry when another writer won.
@@ -87,9 +88,15 @@ static char *node_document(const struct tabbyd *d, const char *old)
 		const struct prefix *p = &d->cfg.underlay[i];
 		char a[ADDR_STRLEN], buf[PREFIX_STRLEN + 8];
 		bool v6 = p->addr.family == AF_INET6;
+		cJSON *item = cJSON_CreateObject();
 
 		snprintf(buf, sizeof(buf), "%s/%u", addr_format(&p->addr, a, sizeof(a)), p->len);
-		cJSON_AddItemToArray(addrs, cJSON_CreateString(buf));
+		/* Calico's shape, so that tabbyctl get -o yaml | tabbyctl apply round-trips. */
+		if (item) {
+			cJSON_AddStringToObject(item, "address", buf);
+			cJSON_AddStringToObject(item, "type", "CalicoNodeIP");
+			cJSON_AddItemToArray(addrs, item);
+		}
 		if (v6 && !have6)
 			cJSON_AddStringToObject(bgp, "ipv6Address", buf);
 		if (!v6 && !have4)

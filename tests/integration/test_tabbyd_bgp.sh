@@ -7,7 +7,8 @@
 # (table, -o wide, -o json); prefixes both ways; SIGHUP adds/withdraws
 # originations and adds/changes peers without resetting unchanged sessions;
 # refresh/reset over the REST API and its errors; Cease on SIGTERM; the CLI
-# when tabbyd is not running.
+# when tabbyd is not running; FRR as a BGPPeer resource (peerIP) with a TCP-MD5
+# password from bgp.secretsDir instead of bgp.peers, added and removed live.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/test_cni_common.sh"
 
@@ -271,4 +272,35 @@ ctl node status >"$TB_TMP/out" 2>&1
 rc=$?
 tb_assert "node status without tabbyd exits 1" test "$rc" = 1
 tb_assert "node status without tabbyd says so" grep -q "tabbyd is not running" "$TB_TMP/out"
+
+# --- 10. FRR as a BGPPeer resource, TCP-MD5 key from secretsDir, live ---
+ip netns exec "$(tb_ns frr)" vtysh --vty_socket "$TB_TMP/frr.vty" -c "configure terminal" \
+	-c "router bgp 64513" -c "neighbor 198.18.0.1 password tabby-md5-key" >/dev/null ||
+	tb_fail "setting FRR's TCP-MD5 key"
+mkdir -p "$TB_TMP/secrets/tor-frr"
+echo tabby-md5-key >"$TB_TMP/secrets/tor-frr/md5"
+{ cat "$TB_TMP/base.yaml"; printf 'bgp:\n  enabled: true\n  holdTime: 9\n  connectRetry: 1\n  secretsDir: %s\n  originate: [10.244.9.0/24]\n' "$TB_TMP/secrets"; } >"$TB_TMP/tabbyd.yaml"
+cni_start_tabbyd
+tb_assert "no bgp.peers and no BGPPeer: no session" is = 0 eval 'cni_api GET /v1/bgp | jq ".peers | length"'
+"$TABBYCTL" -d "sqlite:$TB_TMP/tabby.db" apply -f - <<'Y' >/dev/null 2>&1 || tb_fail "applying BGPPeer tor-frr"
+apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata: {name: tor-frr}
+spec:
+  peerIP: 198.18.0.2
+  asNumber: 64513
+  password: {secretKeyRef: {name: tor-frr, key: md5}}
+Y
+tb_assert "the BGPPeer's session appears within a second" tb_wait_for 1 is = 'bgppeer: tor-frr' peer_field 198.18.0.2 description
+tb_assert "... with TCP-MD5, Established" tb_wait_for 20 tabby_established 198.18.0.2
+tb_assert "... marked source bgppeer, tcp_md5 true" \
+	is = '"bgppeer" true "tor-frr"' eval 'echo $(peer_field 198.18.0.2 source | jq -R .) $(peer_field 198.18.0.2 tcp_md5) $(peer_field 198.18.0.2 bgppeer | jq -R .)'
+tb_assert "FRR: the session with the MD5 key is Established" tb_wait_for 5 frr_established 198.18.0.1
+tb_assert "FRR has 10.244.9.0/24 from it" tb_wait_for 5 frr_has ipv4 10.244.9.0/24
+"$TABBYCTL" -d "sqlite:$TB_TMP/tabby.db" delete bgppeer tor-frr >/dev/null || tb_fail "deleting BGPPeer tor-frr"
+tb_assert "the BGPPeer deleted: the session gone within a second" \
+	tb_wait_for 1 is = 0 eval 'cni_api GET /v1/bgp | jq ".peers | length"'
+tb_assert "FRR: told at once (Cease)" tb_wait_for 4 not frr_established 198.18.0.1
+tb_assert "tabbyd was not restarted meanwhile" kill -0 "$TABBYD_PID"
+cni_stop_tabbyd
 tb_log "PASS"

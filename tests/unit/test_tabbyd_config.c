@@ -52,8 +52,9 @@ static void test_defaults_missing_file(void **state)
 	assert_int_equal(cfg.bgp.as_number, 64512);
 	assert_int_equal(cfg.bgp.listen_port, 179);
 	assert_int_equal(cfg.bgp.n_peers, 0);
-	/* Cluster routing: mesh off, kernel install on, reconcile every 30 s. */
-	assert_false(cfg.bgp.node_to_node_mesh);
+	/* Cluster routing: mesh on (as Calico), kernel install on, reconcile every 30 s. */
+	assert_true(cfg.bgp.node_to_node_mesh);
+	assert_null(cfg.bgp.secrets_dir);
 	assert_true(cfg.bgp.install_routes);
 	assert_int_equal(cfg.bgp.fib_reconcile_seconds, 30);
 	tabbyd_config_free(&cfg);
@@ -272,6 +273,7 @@ static void test_bgp_errors(void **state)
 	expect_error("bgp:\n  originate:\n    - {cidr: 10.0.0.0/24, communities: ['1:70000']}\n",
 	             "3:", "bgp.originate[0].communities[0]");
 	expect_error("bgp:\n  nodeToNodeMesh: sometimes\n", "2:", "bgp.nodeToNodeMesh");
+	expect_error("bgp:\n  secretsDir: secrets\n", "2:", "bgp.secretsDir");
 	expect_error("bgp:\n  installRoutes: 3\n", "2:", "bgp.installRoutes");
 	expect_error("bgp:\n  fibReconcileSeconds: 0\n", "2:", "bgp.fibReconcileSeconds");
 	expect_error("bgp:\n  fibReconcileSeconds: 86401\n", "2:", "bgp.fibReconcileSeconds");
@@ -288,20 +290,23 @@ static void test_bgp_routing(void **state)
 	             "addresses: [198.18.0.1/24]\n"
 	             "bgp:\n"
 	             "  enabled: true\n"
-	             "  nodeToNodeMesh: true\n"
+	             "  nodeToNodeMesh: false\n"
 	             "  installRoutes: false\n"
-	             "  fibReconcileSeconds: 5\n");
-	assert_int_equal(tabbyd_config_load(path, true, &cfg, err, sizeof(err)), 0);
-	unlink(path);
-	assert_true(cfg.bgp.node_to_node_mesh);
-	assert_false(cfg.bgp.install_routes);
-	assert_int_equal(cfg.bgp.fib_reconcile_seconds, 5);
-	tabbyd_config_free(&cfg);
-	/* Enabled without the keys: install on, mesh off (documented default for now). */
-	write_config("nodeName: node-1\naddresses: [198.18.0.1/24]\nbgp: {enabled: true}\n");
+	             "  fibReconcileSeconds: 5\n"
+	             "  secretsDir: /run/tabby/secrets\n");
 	assert_int_equal(tabbyd_config_load(path, true, &cfg, err, sizeof(err)), 0);
 	unlink(path);
 	assert_false(cfg.bgp.node_to_node_mesh);
+	assert_string_equal(cfg.bgp.secrets_dir, "/run/tabby/secrets");
+	assert_false(cfg.bgp.install_routes);
+	assert_int_equal(cfg.bgp.fib_reconcile_seconds, 5);
+	tabbyd_config_free(&cfg);
+	/* Enabled without the keys: install on, mesh on (BGPConfiguration may turn it off). */
+	write_config("nodeName: node-1\naddresses: [198.18.0.1/24]\nbgp: {enabled: true}\n");
+	assert_int_equal(tabbyd_config_load(path, true, &cfg, err, sizeof(err)), 0);
+	unlink(path);
+	assert_true(cfg.bgp.node_to_node_mesh);
+	assert_null(cfg.bgp.secrets_dir);
 	assert_true(cfg.bgp.install_routes);
 	assert_int_equal(cfg.bgp.fib_reconcile_seconds, 30);
 	tabbyd_config_free(&cfg);
