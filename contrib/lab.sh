@@ -8,13 +8,17 @@
 # LAB_NODES node namespaces (default 3) running tabbyd on one embedded SQLite
 # store, IP pools applied with tabbyctl, and LAB_PODS pods per node (default 2)
 # wired by the `tabby` CNI plugin. With more than one node every tabbyd runs
-# the BGP speaker with the node-to-node mesh (doc/routing.md): nodes advertise
-# their blocks and install each other's routes. With LAB_TOR=1 (the default
-# when FRR's bgpd is installed and there is more than one node) an FRR bgpd
-# "top-of-rack" in its own namespace on the fabric (198.18.0.254,
-# 2001:db8::fe, AS 65000) peers eBGP with every node. Then every pod pings
-# every other pod and its node over IPv4 and IPv6, and `tabbyctl node status`
-# is printed per node. LAB_NODES=1 is the single-node lab without BGP.
+# the BGP speaker (doc/routing.md): nodes advertise their blocks and install
+# each other's routes. With LAB_TOR=1 (the default when FRR's bgpd is
+# installed and there is more than one node) an FRR bgpd "top-of-rack" in its
+# own namespace on the fabric (198.18.0.254, 2001:db8::fe, AS 65000) peers
+# eBGP with every node (AS 64512), configured as doc/routing.md's "Topologies:
+# ToR per rack" shows, and the node-to-node mesh is off (LAB_MESH=1 turns it
+# on as well); without the ToR the nodes run the full mesh. Then
+# `tabbyctl node status` (the peer table) and the routes each node learned
+# (and the ToR's BGP table) are printed, and every pod pings every other pod
+# and its node over IPv4 and IPv6. LAB_NODES=1 is the single-node lab without
+# BGP.
 set -euo pipefail
 
 STATE=/run/tabby-lab
@@ -24,6 +28,10 @@ FRR_BGPD=/usr/lib/frr/bgpd
 if [ -z "${LAB_TOR:-}" ]; then
 	LAB_TOR=0
 	[ "$NODES" -gt 1 ] && [ -x "$FRR_BGPD" ] && LAB_TOR=1
+fi
+if [ -z "${LAB_MESH:-}" ]; then
+	LAB_MESH=1
+	[ "$LAB_TOR" = 1 ] && LAB_MESH=0
 fi
 TOR4=198.18.0.254
 TOR6=2001:db8::fe
@@ -68,7 +76,12 @@ wait_for() {
 	return 1
 }
 
-# tor_up: FRR's bgpd alone (no zebra: it installs nothing), eBGP AS 65000 with every node.
+# tor_up: FRR's bgpd alone (no zebra: it installs nothing, so it passes every
+# node's next hop on unchanged and the nodes forward to each other directly on
+# the fabric), eBGP AS 65000 with every node (AS 64512). as-override lets the
+# nodes accept each other's routes although their own AS is in the path;
+# maximum-paths makes a prefix several nodes announce (a service CIDR) ECMP.
+# The same configuration is shown in doc/routing.md.
 tor_up() {
 	local n
 	[ -x "$FRR_BGPD" ] || die "LAB_TOR=1 needs FRR ($FRR_BGPD)"
@@ -85,20 +98,23 @@ tor_up() {
 		echo " bgp router-id $TOR4"
 		echo " no bgp ebgp-requires-policy"
 		echo " no bgp default ipv4-unicast"
+		echo " neighbor NODES peer-group"
+		echo " neighbor NODES remote-as 64512"
+		echo " neighbor NODES timers 3 9"
+		echo " neighbor NODES timers connect 1"
+		echo " neighbor NODES advertisement-interval 0"
 		for ((n = 1; n <= NODES; n++)); do
 			for a in 198.18.0.$((10 + n)) 2001:db8::$((10 + n)); do
-				echo " neighbor $a remote-as 64512"
+				echo " neighbor $a peer-group NODES"
 				echo " neighbor $a description node$n"
-				echo " neighbor $a timers 3 9"
-				echo " neighbor $a timers connect 1"
 			done
 		done
 		for af in ipv4 ipv6; do
 			echo " address-family $af unicast"
-			for ((n = 1; n <= NODES; n++)); do
-				if [ $af = ipv4 ]; then echo "  neighbor 198.18.0.$((10 + n)) activate"
-				else echo "  neighbor 2001:db8::$((10 + n)) activate"; fi
-			done
+			echo "  maximum-paths 8"
+			echo "  neighbor NODES activate"
+			echo "  neighbor NODES as-override"
+			echo "  neighbor NODES attribute-unchanged next-hop"
 			echo " exit-address-family"
 		done
 	} >"$STATE/tor.conf"
@@ -110,7 +126,7 @@ tor_up() {
 
 tor_vty() { ip netns exec tabby-tor vtysh --vty_socket "$STATE/tor.vty" -c "$1"; }
 
-# bgp_section NODE: tabbyd's bgp: section (mesh on; the ToR as a configured peer).
+# bgp_section NODE: tabbyd's bgp: section (the mesh per LAB_MESH; the ToR as a configured peer).
 bgp_section() {
 	[ "$NODES" -gt 1 ] || [ "$LAB_TOR" = 1 ] || return 0
 	cat <<Y
@@ -119,7 +135,7 @@ bgp:
   asNumber: 64512
   holdTime: 9
   connectRetry: 1
-  nodeToNodeMesh: true
+  nodeToNodeMesh: $([ "$LAB_MESH" = 1 ] && echo true || echo false)
 Y
 	[ "$LAB_TOR" = 1 ] || return 0
 	cat <<Y
@@ -133,6 +149,12 @@ Y
 learned() {
 	{ ip -n "tabby-$1" -4 route show proto 84; ip -n "tabby-$1" -6 route show proto 84; } |
 		grep -c ' via ' || true
+}
+
+# learned_routes NODE: those routes, one per line, indented.
+learned_routes() {
+	{ ip -n "tabby-$1" -4 route show proto 84; ip -n "tabby-$1" -6 route show proto 84; } |
+		grep ' via ' | sed 's/^/   /' || echo "   (none)"
 }
 
 # cni NODE COMMAND POD: run the tabby plugin for POD inside NODE's namespace.
@@ -230,6 +252,23 @@ J
 		done
 	fi
 
+	if [ "$NODES" -gt 1 ] || [ "$LAB_TOR" = 1 ]; then
+		for ((n = 1; n <= NODES; n++)); do
+			echo "== node$n: tabbyctl node status (peers)"
+			"$BUILD/src/ctl/tabbyctl" --socket "$STATE/node$n.sock" node status || true
+			echo "== node$n: routes learned over BGP, in the kernel (proto 84, via another node)"
+			learned_routes "node$n"
+		done
+	fi
+	if [ "$LAB_TOR" = 1 ]; then
+		echo "== top-of-rack: show bgp summary"
+		tor_vty "show bgp summary" || true
+		for af in ipv4 ipv6; do
+			echo "== top-of-rack: show bgp $af unicast"
+			tor_vty "show bgp $af unicast" | sed -n '/Network/,$p' || true
+		done
+	fi
+
 	echo "== connectivity"
 	local fails=0 src dst addrs4 addrs6 m q
 	for ((n = 1; n <= NODES; n++)); do
@@ -261,16 +300,6 @@ J
 			done
 		done
 	done
-	if [ "$NODES" -gt 1 ] || [ "$LAB_TOR" = 1 ]; then
-		for ((n = 1; n <= NODES; n++)); do
-			echo "== node$n: tabbyctl node status"
-			"$BUILD/src/ctl/tabbyctl" --socket "$STATE/node$n.sock" node status || true
-		done
-	fi
-	if [ "$LAB_TOR" = 1 ]; then
-		echo "== top-of-rack: show bgp summary"
-		tor_vty "show bgp summary" || true
-	fi
 	echo "== tabbyctl ipam show --show-blocks"
 	"$BUILD/src/ctl/tabbyctl" ipam show --show-blocks
 	echo

@@ -2,7 +2,7 @@
 bin_PROGRAMS += src/ctl/tabbyctl
 src_ctl_tabbyctl_SOURCES = src/ctl/ctl.h src/ctl/main.c src/ctl/manifest.c src/ctl/kinds.c \
 	src/ctl/resource_cmd.c src/ctl/output.c src/ctl/ipam_cmd.c src/ctl/agent_cmd.c src/ctl/kinds_policy.c \
-	src/ctl/policy_cmd.c
+	src/ctl/policy_cmd.c src/ctl/node_cleanup.h src/ctl/node_cleanup.c
 src_ctl_tabbyctl_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) \
 	$(NFTABLES_CFLAGS)
 src_ctl_tabbyctl_LDADD = src/policy/libtabby_policy.a $(NFTABLES_LIBS) \

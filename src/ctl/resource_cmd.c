@@ -26,6 +26,7 @@
 #include <tabby/store.h>
 
 #include "ctl.h"
+#include "node_cleanup.h"
 
 #define CTL_API_VERSION "projectcalico.org/v3"
 #define CTL_KEY_MAX     512
@@ -506,6 +507,8 @@ static int ctl_delete_one(struct ctl *c, struct store *s, const struct ctl_kind 
 		return ret;
 	}
 	k->key(k->namespaced ? ns : NULL, name, key, sizeof(key));
+	if (strcmp(k->name, "Node") == 0) /* its blocks and allocations go too */
+		return ctl_node_delete(c, s, key, name);
 	ret = store_delete(s, key, 0);
 	if (ret < 0)
 		ctl_not_found(c, k, ns, name, ret);

@@ -5,44 +5,76 @@
  *  - each block affine to it (ipam_blocks_affine(): confirmed affinities) as
  *    one aggregate, as Calico's BIRD exports its blocks;
  *  - each address it holds in another node's block (ipam_borrowed_list()) as
- *    a /32 or /128, so that traffic for it is not drawn to the block's owner.
- * Both come from the IPAM documents in the datastore. A watch on
- * /tabby/v1/ipam/ arms a 20 ms debounce timer; when it fires, both lists are
- * read again and compared with what is originated: new prefixes are
- * originated, gone ones withdrawn. A burst of CNI ADDs costs one resync.
+ *    a /32 or /128, so that traffic for it is not drawn to the block's owner;
+ *  - the service CIDRs of the BGPConfiguration "default" (serviceClusterIPs,
+ *    serviceExternalIPs, serviceLoadBalancerIPs): every node originates them,
+ *    so a top-of-rack router sees every node as an equal next hop (ECMP), as
+ *    with Calico.
+ * An exported prefix inside a CIDR of the configuration's prefixAdvertisements
+ * carries its communities (RFC 1997 standard communities: a literal "A:B" or
+ * a name from spec.communities; large communities "A:B:C", RFC 8092, are not
+ * supported and skipped with a warning).
+ *
+ * The blocks and addresses come from the IPAM documents in the datastore, the
+ * rest from /tabby/v1/bgpconfig/default. A watch on /tabby/v1/ipam/ and one on
+ * /tabby/v1/bgpconfig/ arm a debounce timer; when it fires, the lists are read
+ * again and compared with what is originated: new prefixes are originated,
+ * gone ones withdrawn. The timer fires at once (the next turn of the event
+ * loop) when the last resync is at least 20 ms old, otherwise 20 ms after it:
+ * a lone CNI ADD's new block is announced without waiting, and a burst of
+ * ADDs costs one resync per 20 ms (the store delivers all the writes of one
+ * ADD in one poll, so its affinity is confirmed when the resync reads it). A
+ * malformed BGPConfiguration is logged (key and field) and ignored: the last
+ * good service CIDRs and communities stay.
  *
  * Prefixes declared in bgp.originate belong to bgp.c: never originated or
  * withdrawn from here (their attributes win).
  *
- * The same lists answer routing_export_is_local() for the FIB, which must not
- * install a learned route over the node's own blocks or addresses; the FIB
- * is told when they change.
+ * The block and address lists answer routing_export_is_local() for the FIB,
+ * which must not install a learned route over the node's own blocks or
+ * addresses; the FIB is told when they change.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
 #include <tabby/ipam.h>
+#include <tabby/json.h>
 #include <tabby/log.h>
 #include <tabby/store.h>
 
 #include "tabbyd.h"
 
 #define ROUTING_EXPORT_PREFIX      STORE_KEY_PREFIX "ipam/"
+#define ROUTING_EXPORT_CFG_PREFIX  STORE_KEY_PREFIX "bgpconfig/"
 #define ROUTING_EXPORT_DEBOUNCE_MS 20
+#define ROUTING_EXPORT_MAX_CIDRS   TABBYD_BGP_MAX_ORIGINS
+
+/* What is originated, by kind; services never repeat a block or a borrowed address. */
+enum { RX_BLOCKS, RX_HOSTS, RX_SERVICES, RX_N };
+static const char *const routing_export_what[RX_N] = {"block", "borrowed address", "service CIDR"};
+
+struct routing_export_set {
+	struct prefix *p;
+	size_t n;
+};
 
 struct routing_export {
 	struct tabbyd *d;
-	struct store_watch *watch;
+	struct store_watch *watch;     /* ipam/ */
+	struct store_watch *cfg_watch; /* bgpconfig/ */
 	struct event *debounce;
-	struct prefix *blocks; /* originated aggregates */
-	size_t n_blocks;
-	struct prefix *hosts; /* originated borrowed addresses, /32 and /128 */
-	size_t n_hosts;
+	struct timespec last_sync;           /* CLOCK_MONOTONIC; 0: never */
+	bool cfg_dirty;                      /* the BGPConfiguration must be read again */
+	struct routing_export_bgpconfig cfg; /* the last good one */
+	struct routing_export_set set[RX_N]; /* originated */
 };
 
 static bool routing_export_in(const struct prefix *set, size_t n, const struct prefix *p)
@@ -54,6 +86,264 @@ static bool routing_export_in(const struct prefix *set, size_t n, const struct p
 			return true;
 	return false;
 }
+
+static bool routing_export_in_any(const struct routing_export_set *sets, const struct prefix *p)
+{
+	int k;
+
+	for (k = 0; k < RX_N; k++)
+		if (routing_export_in(sets[k].p, sets[k].n, p))
+			return true;
+	return false;
+}
+
+/* ---- the BGPConfiguration (pure) ---- */
+
+static int routing_export_append(struct prefix **v, size_t *n, const struct prefix *p)
+{
+	struct prefix *nv;
+
+	if (routing_export_in(*v, *n, p))
+		return 0;
+	if (*n >= ROUTING_EXPORT_MAX_CIDRS)
+		return -E2BIG;
+	nv = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv)
+		return -ENOMEM;
+	nv[(*n)++] = *p;
+	*v = nv;
+	return 0;
+}
+
+static bool routing_export_number(const char **s, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)**s))
+		return false;
+	errno = 0;
+	*out = strtoul(*s, &end, 10);
+	if (errno || *out > UINT32_MAX)
+		return false;
+	*s = end;
+	return true;
+}
+
+/*
+ * RFC 1997 "A:B" (0-65535 each) into A << 16 | B: 0; -ENOTSUP for a large
+ * community "A:B:C" (RFC 8092, 32 bits each); -EINVAL otherwise.
+ */
+static int routing_export_community(const char *s, uint32_t *out)
+{
+	unsigned long a, b, c;
+
+	if (!routing_export_number(&s, &a) || *s++ != ':' || !routing_export_number(&s, &b))
+		return -EINVAL;
+	if (*s == ':') {
+		s++;
+		return routing_export_number(&s, &c) && !*s ? -ENOTSUP : -EINVAL;
+	}
+	if (*s || a > 0xffff || b > 0xffff)
+		return -EINVAL;
+	*out = (uint32_t)(a << 16 | b);
+	return 0;
+}
+
+/* spec.communities: check every {name, value}; names point into root. */
+static int routing_export_names(const cJSON *root, const char ***names, const char ***values,
+                                size_t *n, struct json_error *je)
+{
+	const cJSON *arr;
+	char path[JSON_PATH_MAX];
+	uint32_t v;
+	int ret, i, cnt;
+
+	*n = 0;
+	ret = json_get_array(root, "spec.communities", &arr, je);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0)
+		return ret;
+	cnt = cJSON_GetArraySize(arr);
+	*names = calloc(cnt ? cnt : 1, sizeof(**names));
+	*values = calloc(cnt ? cnt : 1, sizeof(**values));
+	if (!*names || !*values)
+		return -ENOMEM;
+	for (i = 0; i < cnt; i++) {
+		snprintf(path, sizeof(path), "spec.communities[%d].name", i);
+		ret = json_get_string(root, path, &(*names)[i], je);
+		if (ret < 0)
+			return -EINVAL;
+		snprintf(path, sizeof(path), "spec.communities[%d].value", i);
+		ret = json_get_string(root, path, &(*values)[i], je);
+		if (ret < 0)
+			return -EINVAL;
+		ret = routing_export_community((*values)[i], &v);
+		if (ret == -EINVAL)
+			return json_error_at(je, path, "\"%.64s\" is not a community A:B or A:B:C",
+			                     (*values)[i]);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* spec.prefixAdvertisements[i]: its CIDR and communities (names resolved). */
+static int routing_export_adv_parse(const cJSON *root, int i, const char **names,
+                                    const char **values, size_t n_names,
+                                    struct routing_export_adv *adv, struct json_error *je)
+{
+	const cJSON *arr;
+	char path[JSON_PATH_MAX];
+	const char *s, *lit;
+	uint32_t v;
+	size_t k;
+	int ret, j, cnt;
+
+	memset(adv, 0, sizeof(*adv));
+	snprintf(path, sizeof(path), "spec.prefixAdvertisements[%d].cidr", i);
+	ret = json_get_prefix(root, path, true, &adv->cidr, je);
+	if (ret < 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "spec.prefixAdvertisements[%d].communities", i);
+	ret = json_get_array(root, path, &arr, je);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0)
+		return ret;
+	cnt = cJSON_GetArraySize(arr);
+	for (j = 0; j < cnt; j++) {
+		snprintf(path, sizeof(path), "spec.prefixAdvertisements[%d].communities[%d]", i, j);
+		if (json_get_string(root, path, &s, je) < 0)
+			return -EINVAL;
+		lit = s;
+		for (k = 0; k < n_names; k++)
+			if (strcmp(names[k], s) == 0) {
+				lit = values[k];
+				break;
+			}
+		ret = routing_export_community(lit, &v);
+		if (ret == -ENOTSUP) {
+			log_warn("bgp: %s: %s: large community \"%s\" is not supported; skipped",
+			         ROUTING_EXPORT_BGPCONFIG_KEY, path, lit);
+			continue;
+		}
+		if (ret < 0)
+			return json_error_at(
+			    je, path,
+			    "\"%.64s\" is neither a name in spec.communities nor a "
+			    "community A:B",
+			    s);
+		if (adv->n_communities >= TABBYD_BGP_MAX_COMMS)
+			return json_error_at(je, path, "more than %d communities",
+			                     TABBYD_BGP_MAX_COMMS);
+		adv->communities[adv->n_communities++] = v;
+	}
+	return 0;
+}
+
+void routing_export_bgpconfig_free(struct routing_export_bgpconfig *c)
+{
+	free(c->services);
+	free(c->advs);
+	memset(c, 0, sizeof(*c));
+}
+
+int routing_export_bgpconfig_parse(const char *json, struct routing_export_bgpconfig *out,
+                                   char *err, size_t errlen)
+{
+	static const char *const lists[] = {"serviceClusterIPs", "serviceExternalIPs",
+	                                    "serviceLoadBalancerIPs"};
+	struct json_error je = {0};
+	const char **names = NULL, **values = NULL;
+	size_t n_names = 0, l;
+	const cJSON *arr = NULL, *spec;
+	char path[JSON_PATH_MAX];
+	struct prefix p;
+	cJSON *root;
+	int ret, i, cnt;
+
+	memset(out, 0, sizeof(*out));
+	root = json_parse(ROUTING_EXPORT_BGPCONFIG_KEY, json, strlen(json), &je);
+	if (!root) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = json_get_object(root, "spec", &spec, &je);
+	if (ret == -ENOENT) {
+		ret = 0;
+		goto out;
+	}
+	for (l = 0; ret == 0 && l < sizeof(lists) / sizeof(lists[0]); l++) {
+		snprintf(path, sizeof(path), "spec.%s", lists[l]);
+		ret = json_get_array(root, path, &arr, &je);
+		if (ret == -ENOENT) {
+			ret = 0;
+			continue;
+		}
+		cnt = ret == 0 ? cJSON_GetArraySize(arr) : 0;
+		for (i = 0; ret == 0 && i < cnt; i++) {
+			snprintf(path, sizeof(path), "spec.%s[%d].cidr", lists[l], i);
+			ret = json_get_prefix(root, path, true, &p, &je);
+			if (ret == 0)
+				ret = routing_export_append(&out->services, &out->n_services, &p);
+			if (ret == -E2BIG)
+				ret = json_error_at(&je, path, "more than %d service CIDRs",
+				                    ROUTING_EXPORT_MAX_CIDRS);
+		}
+	}
+	if (ret == 0)
+		ret = routing_export_names(root, &names, &values, &n_names, &je);
+	if (ret == 0) {
+		ret = json_get_array(root, "spec.prefixAdvertisements", &arr, &je);
+		if (ret == -ENOENT) {
+			ret = 0;
+			goto out;
+		}
+	}
+	cnt = ret == 0 ? cJSON_GetArraySize(arr) : 0;
+	if (cnt > 0) {
+		out->advs = calloc(cnt, sizeof(*out->advs));
+		if (!out->advs)
+			ret = -ENOMEM;
+	}
+	for (i = 0; ret == 0 && i < cnt; i++) {
+		ret = routing_export_adv_parse(root, i, names, values, n_names, &out->advs[i], &je);
+		out->n_advs += ret == 0;
+	}
+out:
+	if (ret == -ENOMEM) {
+		snprintf(err, errlen, "out of memory");
+	} else if (ret < 0) {
+		snprintf(err, errlen, "%s", je.text); /* a missing field is malformed too */
+		ret = -EINVAL;
+	}
+	if (ret < 0)
+		routing_export_bgpconfig_free(out);
+	free(names);
+	free(values);
+	cJSON_Delete(root);
+	return ret;
+}
+
+size_t routing_export_communities(const struct routing_export_bgpconfig *c, const struct prefix *p,
+                                  uint32_t *out, size_t max)
+{
+	size_t i, j, k, n = 0;
+
+	for (i = 0; i < c->n_advs; i++) {
+		if (!prefix_contains(&c->advs[i].cidr, p))
+			continue;
+		for (j = 0; j < c->advs[i].n_communities && n < max; j++) {
+			for (k = 0; k < n && out[k] != c->advs[i].communities[j]; k++)
+				;
+			if (k == n)
+				out[n++] = c->advs[i].communities[j];
+		}
+	}
+	return n;
+}
+
+/* ---- originations ---- */
 
 static bool routing_export_configured(const struct tabbyd *d, const struct prefix *p)
 {
@@ -72,65 +362,133 @@ bool routing_export_is_local(const struct tabbyd *d, const struct prefix *p)
 
 	if (!e)
 		return false;
-	for (i = 0; i < e->n_blocks; i++)
-		if (prefix_contains(p, &e->blocks[i]))
+	for (i = 0; i < e->set[RX_BLOCKS].n; i++)
+		if (prefix_contains(p, &e->set[RX_BLOCKS].p[i]))
 			return true;
-	return routing_export_in(e->hosts, e->n_hosts, p);
+	return routing_export_in(e->set[RX_HOSTS].p, e->set[RX_HOSTS].n, p);
+}
+
+static int routing_export_originate(struct routing_export *e, const struct prefix *p)
+{
+	uint32_t comms[TABBYD_BGP_MAX_COMMS];
+	struct bgp_route_attrs ra = {.communities = comms};
+
+	ra.n_communities = routing_export_communities(&e->cfg, p, comms, TABBYD_BGP_MAX_COMMS);
+	return bgp_originate(e->d->bgp, p, ra.n_communities ? &ra : NULL);
 }
 
 /*
- * Originate what is in cur and not in old (everything in cur if all), withdraw
- * what is in old and not in cur. Returns the number of changes.
+ * Withdraw what was originated and is in no set of cur; originate what is in
+ * cur and was not originated (everything in cur if all). Returns the number of
+ * changes to blocks and borrowed addresses (what the FIB cares about).
  */
-static unsigned routing_export_diff(struct routing_export *e, const struct prefix *old,
-                                    size_t n_old, const struct prefix *cur, size_t n_cur, bool all,
-                                    const char *what)
+static unsigned routing_export_diff(struct routing_export *e, const struct routing_export_set *cur,
+                                    bool all)
 {
 	char pb[PREFIX_STRLEN];
 	unsigned changes = 0;
 	size_t i;
-	int ret;
+	int k, ret;
 
-	for (i = 0; i < n_old; i++) {
-		if (routing_export_in(cur, n_cur, &old[i]) ||
-		    routing_export_configured(e->d, &old[i]))
-			continue;
-		ret = bgp_withdraw(e->d->bgp, &old[i]);
-		if (ret < 0 && ret != -ENOENT)
-			log_warn("bgp: withdrawing %s %s: %s", what,
-			         prefix_format(&old[i], pb, sizeof(pb)), strerror(-ret));
-		else
-			log_info("bgp: withdrew %s %s", what,
-			         prefix_format(&old[i], pb, sizeof(pb)));
-		changes++;
-	}
-	for (i = 0; i < n_cur; i++) {
-		bool had = routing_export_in(old, n_old, &cur[i]);
+	for (k = 0; k < RX_N; k++)
+		for (i = 0; i < e->set[k].n; i++) {
+			const struct prefix *p = &e->set[k].p[i];
 
-		if ((had && !all) || routing_export_configured(e->d, &cur[i]))
-			continue;
-		ret = bgp_originate(e->d->bgp, &cur[i], NULL);
-		if (ret < 0)
-			log_warn("bgp: originating %s %s: %s", what,
-			         prefix_format(&cur[i], pb, sizeof(pb)), strerror(-ret));
-		else if (!had)
-			log_info("bgp: originating %s %s", what,
-			         prefix_format(&cur[i], pb, sizeof(pb)));
-		changes += !had;
-	}
+			if (routing_export_in_any(cur, p) || routing_export_configured(e->d, p))
+				continue;
+			ret = bgp_withdraw(e->d->bgp, p);
+			if (ret < 0 && ret != -ENOENT)
+				log_warn("bgp: withdrawing %s %s: %s", routing_export_what[k],
+				         prefix_format(p, pb, sizeof(pb)), strerror(-ret));
+			else
+				log_info("bgp: withdrew %s %s", routing_export_what[k],
+				         prefix_format(p, pb, sizeof(pb)));
+			changes += k != RX_SERVICES;
+		}
+	for (k = 0; k < RX_N; k++)
+		for (i = 0; i < cur[k].n; i++) {
+			const struct prefix *p = &cur[k].p[i];
+			bool had = routing_export_in_any(e->set, p);
+
+			if ((had && !all) || routing_export_configured(e->d, p))
+				continue;
+			ret = routing_export_originate(e, p);
+			if (ret < 0)
+				log_warn("bgp: originating %s %s: %s", routing_export_what[k],
+				         prefix_format(p, pb, sizeof(pb)), strerror(-ret));
+			else if (!had)
+				log_info("bgp: originating %s %s", routing_export_what[k],
+				         prefix_format(p, pb, sizeof(pb)));
+			changes += !had && k != RX_SERVICES;
+		}
 	return changes;
 }
 
-/* Read both lists again and originate/withdraw the difference (all: originate every one). */
-static int routing_export_sync(struct routing_export *e, bool all)
+/* Read the BGPConfiguration again; true if the one in use was replaced. */
+static bool routing_export_cfg_read(struct routing_export *e)
 {
-	struct prefix *blocks = NULL, *hosts = NULL;
-	struct addr *borrowed = NULL;
-	size_t n_blocks = 0, n_borrowed = 0, i;
-	unsigned changes;
+	struct routing_export_bgpconfig c = {0};
+	struct store_kv kv = {0};
+	char err[JSON_ERROR_MAX + 64];
 	int ret;
 
-	ret = ipam_blocks_affine(e->d->ipam, &blocks, &n_blocks);
+	ret = store_get(e->d->store, ROUTING_EXPORT_BGPCONFIG_KEY, &kv);
+	if (ret == -ENOENT) {
+		if (!e->cfg.n_services && !e->cfg.n_advs)
+			return false;
+		log_info("bgp: %s is gone: no service CIDRs, no prefixAdvertisements",
+		         ROUTING_EXPORT_BGPCONFIG_KEY);
+	} else if (ret < 0) {
+		log_warn("bgp: reading %s: %s; keeping the service CIDRs in use",
+		         ROUTING_EXPORT_BGPCONFIG_KEY, store_strerror(ret));
+		return false;
+	} else {
+		ret = routing_export_bgpconfig_parse(kv.value, &c, err, sizeof(err));
+		store_kv_clear(&kv);
+		if (ret < 0) {
+			log_warn(
+			    "bgp: %s: %s; ignored, the last good service CIDRs and communities "
+			    "stay",
+			    ROUTING_EXPORT_BGPCONFIG_KEY, err);
+			return false;
+		}
+	}
+	routing_export_bgpconfig_free(&e->cfg);
+	e->cfg = c;
+	return true;
+}
+
+/* The service CIDRs to originate: the configured ones that are no block or address of ours. */
+static int routing_export_services(struct routing_export *e, const struct routing_export_set *cur,
+                                   struct routing_export_set *out)
+{
+	size_t i;
+
+	out->p = calloc(e->cfg.n_services ? e->cfg.n_services : 1, sizeof(*out->p));
+	out->n = 0;
+	if (!out->p)
+		return -ENOMEM;
+	for (i = 0; i < e->cfg.n_services; i++)
+		if (!routing_export_in(cur[RX_BLOCKS].p, cur[RX_BLOCKS].n, &e->cfg.services[i]) &&
+		    !routing_export_in(cur[RX_HOSTS].p, cur[RX_HOSTS].n, &e->cfg.services[i]))
+			out->p[out->n++] = e->cfg.services[i];
+	return 0;
+}
+
+/* Read the lists again and originate/withdraw the difference (all: originate every one). */
+static int routing_export_sync(struct routing_export *e, bool all)
+{
+	struct routing_export_set cur[RX_N] = {{0}};
+	struct addr *borrowed = NULL;
+	size_t n_borrowed = 0, i;
+	int k, ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &e->last_sync);
+	if (e->cfg_dirty) {
+		e->cfg_dirty = false;
+		all |= routing_export_cfg_read(e); /* the communities may have changed */
+	}
+	ret = ipam_blocks_affine(e->d->ipam, &cur[RX_BLOCKS].p, &cur[RX_BLOCKS].n);
 	if (ret < 0) {
 		log_warn("bgp: reading this node's affine blocks: %s; retrying at the next change",
 		         strerror(-ret));
@@ -143,53 +501,92 @@ static int routing_export_sync(struct routing_export *e, bool all)
 		         strerror(-ret));
 		goto out;
 	}
-	hosts = calloc(n_borrowed ? n_borrowed : 1, sizeof(*hosts));
-	if (!hosts) {
+	cur[RX_HOSTS].p = calloc(n_borrowed ? n_borrowed : 1, sizeof(*cur[RX_HOSTS].p));
+	if (!cur[RX_HOSTS].p) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n_borrowed; i++)
-		prefix_from_addr(&hosts[i], &borrowed[i]);
-	changes = routing_export_diff(e, e->blocks, e->n_blocks, blocks, n_blocks, all, "block");
-	changes += routing_export_diff(e, e->hosts, e->n_hosts, hosts, n_borrowed, all,
-	                               "borrowed address");
-	free(e->blocks);
-	free(e->hosts);
-	e->blocks = blocks;
-	e->n_blocks = n_blocks;
-	e->hosts = hosts;
-	e->n_hosts = n_borrowed;
-	blocks = hosts = NULL;
-	if (changes)
+		prefix_from_addr(&cur[RX_HOSTS].p[i], &borrowed[i]);
+	cur[RX_HOSTS].n = n_borrowed;
+	ret = routing_export_services(e, cur, &cur[RX_SERVICES]);
+	if (ret < 0)
+		goto out;
+	if (routing_export_diff(e, cur, all))
 		routing_fib_local_changed(e->d);
+	for (k = 0; k < RX_N; k++) {
+		free(e->set[k].p);
+		e->set[k] = cur[k];
+		cur[k].p = NULL;
+	}
 	ret = 0;
 out:
-	free(blocks);
-	free(hosts);
+	for (k = 0; k < RX_N; k++)
+		free(cur[k].p);
 	free(borrowed);
 	return ret;
 }
 
-static void routing_export_watch_cb(const struct store_event *ev, void *arg)
-{
-	struct routing_export *e = arg;
-	struct timeval tv = {.tv_usec = ROUTING_EXPORT_DEBOUNCE_MS * 1000};
+/* ---- watches ---- */
 
-	(void)ev;
-	if (!evtimer_pending(e->debounce, NULL))
-		evtimer_add(e->debounce, &tv);
+static void routing_export_arm(struct routing_export *e)
+{
+	struct timeval tv = {0};
+	struct timespec now;
+	long ms;
+
+	if (evtimer_pending(e->debounce, NULL))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - e->last_sync.tv_sec) * 1000 +
+	     (now.tv_nsec - e->last_sync.tv_nsec) / 1000000;
+	if (ms >= 0 && ms < ROUTING_EXPORT_DEBOUNCE_MS)
+		tv.tv_usec = (ROUTING_EXPORT_DEBOUNCE_MS - ms) * 1000;
+	evtimer_add(e->debounce, &tv);
 }
 
-static int routing_export_watch(struct routing_export *e)
+static void routing_export_watch_cb(const struct store_event *ev, void *arg)
 {
-	int ret = store_watch(e->d->store, ROUTING_EXPORT_PREFIX, 0, routing_export_watch_cb, e,
-	                      &e->watch);
+	(void)ev;
+	routing_export_arm(arg);
+}
+
+static void routing_export_cfg_watch_cb(const struct store_event *ev, void *arg)
+{
+	struct routing_export *e = arg;
+
+	if (strcmp(ev->key, ROUTING_EXPORT_BGPCONFIG_KEY) != 0)
+		return; /* per-node configurations ("node.NAME") are not read */
+	e->cfg_dirty = true;
+	routing_export_arm(e);
+}
+
+static int routing_export_watch(struct routing_export *e, const char *prefix, store_watch_fn fn,
+                                struct store_watch **w)
+{
+	int ret = store_watch(e->d->store, prefix, 0, fn, e, w);
 
 	if (ret < 0) {
-		e->watch = NULL;
-		log_err("bgp: watching %s: %s", ROUTING_EXPORT_PREFIX, store_strerror(ret));
+		*w = NULL;
+		log_err("bgp: watching %s: %s", prefix, store_strerror(ret));
 	}
 	return ret;
+}
+
+/*
+ * A watch that fell behind compaction is started again (true); the full
+ * resync that follows covers the gap.
+ */
+static bool routing_export_rewatch(struct routing_export *e, const char *prefix, store_watch_fn fn,
+                                   struct store_watch **w)
+{
+	if (*w && store_watch_error(*w) == 0)
+		return false;
+	if (*w)
+		store_watch_cancel(*w);
+	log_warn("bgp: the watch on %s fell behind; watching again", prefix);
+	routing_export_watch(e, prefix, fn, w);
+	return true;
 }
 
 static void routing_export_debounce_cb(evutil_socket_t fd, short what, void *arg)
@@ -198,13 +595,10 @@ static void routing_export_debounce_cb(evutil_socket_t fd, short what, void *arg
 
 	(void)fd;
 	(void)what;
-	/* A watch that fell behind compaction is started again; the full resync covers the gap. */
-	if (!e->watch || store_watch_error(e->watch) < 0) {
-		if (e->watch)
-			store_watch_cancel(e->watch);
-		log_warn("bgp: the IPAM watch fell behind; watching again");
-		routing_export_watch(e);
-	}
+	routing_export_rewatch(e, ROUTING_EXPORT_PREFIX, routing_export_watch_cb, &e->watch);
+	if (routing_export_rewatch(e, ROUTING_EXPORT_CFG_PREFIX, routing_export_cfg_watch_cb,
+	                           &e->cfg_watch))
+		e->cfg_dirty = true;
 	routing_export_sync(e, false);
 }
 
@@ -221,15 +615,26 @@ int routing_export_start(struct tabbyd *d)
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = routing_export_watch(e); /* before the first read: no change is missed */
+	/* Watches before the first read: no change is missed. */
+	ret = routing_export_watch(e, ROUTING_EXPORT_PREFIX, routing_export_watch_cb, &e->watch);
+	if (ret < 0)
+		goto fail;
+	ret = routing_export_watch(e, ROUTING_EXPORT_CFG_PREFIX, routing_export_cfg_watch_cb,
+	                           &e->cfg_watch);
 	if (ret < 0)
 		goto fail;
 	d->rt_export = e;
+	e->cfg_dirty = true;
 	routing_export_sync(e, true);
-	log_info("bgp: exporting %zu affine block%s and %zu borrowed address%s", e->n_blocks,
-	         e->n_blocks == 1 ? "" : "s", e->n_hosts, e->n_hosts == 1 ? "" : "es");
+	log_info("bgp: exporting %zu affine block%s, %zu borrowed address%s and %zu service "
+	         "CIDR%s",
+	         e->set[RX_BLOCKS].n, e->set[RX_BLOCKS].n == 1 ? "" : "s", e->set[RX_HOSTS].n,
+	         e->set[RX_HOSTS].n == 1 ? "" : "es", e->set[RX_SERVICES].n,
+	         e->set[RX_SERVICES].n == 1 ? "" : "s");
 	return 0;
 fail:
+	if (e->watch)
+		store_watch_cancel(e->watch);
 	if (e->debounce)
 		event_free(e->debounce);
 	free(e);
@@ -247,14 +652,18 @@ void routing_export_refresh(struct tabbyd *d)
 void routing_export_stop(struct tabbyd *d)
 {
 	struct routing_export *e = d->rt_export;
+	int k;
 
 	if (!e)
 		return;
 	if (e->watch)
 		store_watch_cancel(e->watch);
+	if (e->cfg_watch)
+		store_watch_cancel(e->cfg_watch);
 	event_free(e->debounce);
-	free(e->blocks);
-	free(e->hosts);
+	for (k = 0; k < RX_N; k++)
+		free(e->set[k].p);
+	routing_export_bgpconfig_free(&e->cfg);
 	free(e);
 	d->rt_export = NULL;
 }

@@ -90,6 +90,7 @@ tb_fabric() {
 tb_attach() {
 	local fab=$1 node=$2 ifn=$3 a4=$4 a6=${5:-}
 	local peer="v${node: -6}"
+	[ ${#node} -lt 6 ] && peer="v$node" # ${node: -6} is empty for a shorter name
 	ip link add "$ifn" netns "$node" type veth peer name "$peer" netns "$fab" || tb_fail "veth $ifn"
 	ip -n "$fab" link set "$peer" master br0 up
 	ip -n "$node" addr add "$a4" dev "$ifn"
