@@ -175,6 +175,13 @@ struct dp_route {
 	uint32_t priority; /* metric */
 	unsigned n_nexthops; /* >1: ECMP multipath (RTA_MULTIPATH) */
 	struct dp_nexthop nh[DP_MAX_NEXTHOPS];
+	/*
+	 * Kernel nexthop object (RTA_NH_ID, Linux 5.3+) the route uses, 0 for
+	 * none. Filled on listing (the kernel also reports the object's
+	 * gateways in nh[] unless net.ipv4.nexthop_compat_mode is 0); when set
+	 * on a route to install, RTA_NH_ID is sent instead of nh[].
+	 */
+	uint32_t nh_id;
 };
 
 /* Blackhole route for a block affine to this node; idempotent (replace). */
@@ -236,5 +243,65 @@ int fib_batch_del(struct fib_batch *b, const struct dp_route *r);
 int fib_batch_flush(struct fib_batch *b);
 /* Flush and free; returns what the final fib_batch_flush() returned. */
 int fib_batch_close(struct fib_batch *b);
+
+/*
+ * Kernel nexthop objects for learned routes (nexthop.c, doc/dataplane.md).
+ *
+ * A table interns next-hop sets: fib_nh_get() returns the one set for a
+ * family and a list of gateways (order does not matter) and takes a
+ * reference; the caller holds one per route and drops it with fib_nh_put().
+ * A set becomes one kernel nexthop object of protocol TABBY_RTPROT (an ECMP
+ * set: a group object, NHA_GROUP, over one object per gateway), created by
+ * the first batch that installs a route through it, before that route, and
+ * deleted by the fib_batch_flush() after its last user went. Routes through a
+ * set are installed with RTA_NH_ID only (fib_batch_add_via/_replace_via).
+ * Should the kernel refuse nexthop objects (EOPNOTSUPP, EAFNOSUPPORT: no
+ * nexthop support; EINVAL for one set, e.g. a gateway not on a link), the
+ * routes fall back to plain RTA_GATEWAY/RTA_MULTIPATH, logged once.
+ *
+ * fib_nh_table_open() adopts the protocol-84 nexthop objects an earlier run
+ * left (so that its routes keep forwarding): fib_nh_by_id() takes a reference
+ * on one for an adopted route, and fib_nh_table_gc() then deletes the objects
+ * nobody referenced. fib_nh_table_sync() re-reads the kernel's objects (the
+ * kernel removes an object, and its routes, when its link goes down): a set
+ * whose object is gone is created again by the next route through it.
+ */
+struct fib_nh;
+struct fib_nh_table;
+
+int fib_nh_table_open(struct nl_ctx *ctx, struct fib_nh_table **out);
+/* Frees the table; kernel objects stay (their routes keep forwarding). */
+void fib_nh_table_close(struct fib_nh_table *t);
+/* Delete adopted and unused objects now; returns how many went, or -errno. */
+int fib_nh_table_gc(struct fib_nh_table *t);
+int fib_nh_table_sync(struct fib_nh_table *t);
+/* false once the kernel refused nexthop objects: every route is plain. */
+bool fib_nh_table_objects(const struct fib_nh_table *t);
+/* Number of sets (objects) in use. */
+size_t fib_nh_table_count(const struct fib_nh_table *t);
+void fib_nh_table_disable(struct fib_nh_table *t); /* plain routes from now on (tests) */
+/* A message for the operator (the fallback, a refused object), once; NULL if none. */
+const char *fib_nh_table_notice(struct fib_nh_table *t);
+
+/* NULL: out of memory or a bad argument (n 0 or > DP_MAX_NEXTHOPS, mixed families). */
+struct fib_nh *fib_nh_get(struct fib_nh_table *t, int family, const struct dp_nexthop *hops,
+                          unsigned n);
+/* A reference on the (adopted) set whose kernel object has this id; NULL if none. */
+struct fib_nh *fib_nh_by_id(struct fib_nh_table *t, uint32_t id);
+void fib_nh_put(struct fib_nh_table *t, struct fib_nh *h);
+/* Gateways of the set (sorted); *n their number. */
+const struct dp_nexthop *fib_nh_hops(const struct fib_nh *h, unsigned *n);
+/* Kernel object id the set's routes use; 0 while it has none or the routes are plain. */
+uint32_t fib_nh_id(const struct fib_nh *h);
+
+/*
+ * Routes through nexthop sets: the batch creates and removes the objects.
+ * Call right after fib_batch_open(): the batch then also takes the fast path
+ * (the table's own socket, 1024 requests per sendmsg(), one acknowledgement
+ * per window; doc/dataplane.md).
+ */
+void fib_batch_set_nexthops(struct fib_batch *b, struct fib_nh_table *t);
+int fib_batch_add_via(struct fib_batch *b, const struct prefix *dst, struct fib_nh *h);
+int fib_batch_replace_via(struct fib_batch *b, const struct prefix *dst, struct fib_nh *h);
 
 #endif

@@ -10,6 +10,10 @@ src_dataplane_libtabby_dataplane_a_SOURCES = \
 	src/dataplane/endpoint_int.h \
 	src/dataplane/check.c \
 	src/dataplane/fib.c \
+	src/dataplane/fib_int.h \
+	src/dataplane/fib_sock.c \
+	src/dataplane/fib_sock.h \
+	src/dataplane/nexthop.c \
 	include/tabby/dataplane.h
 
 check_PROGRAMS += tests/unit/test_dataplane
@@ -17,6 +21,13 @@ TESTS += tests/unit/test_dataplane
 tests_unit_test_dataplane_SOURCES = tests/unit/test_dataplane.c
 tests_unit_test_dataplane_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS)
 tests_unit_test_dataplane_LDADD = src/dataplane/libtabby_dataplane.a $(LIBNL_LIBS) $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_dataplane_nexthop
+TESTS += tests/unit/test_dataplane_nexthop
+tests_unit_test_dataplane_nexthop_SOURCES = tests/unit/test_dataplane_nexthop.c
+tests_unit_test_dataplane_nexthop_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS)
+tests_unit_test_dataplane_nexthop_LDADD = src/dataplane/libtabby_dataplane.a \
+	src/lib/libtabby_common.a $(LIBNL_LIBS) $(UNIT_LIBS)
 
 noinst_PROGRAMS += tests/bench/bench_dataplane
 # Benchmark (not a test). Makefile.am sets BENCH after the includes, so the lead adds

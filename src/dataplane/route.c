@@ -115,8 +115,13 @@ struct nl_msg *dp_nl_route_msg(int cmd, int flags, const struct dp_route *r, uin
 		goto fail;
 	if (r->priority && nla_put_u32(msg, RTA_PRIORITY, r->priority) < 0)
 		goto fail;
-	if (cmd == RTM_NEWROUTE && r->n_nexthops && dp_nl_put_nexthops(msg, r) < 0)
+	if (cmd == RTM_NEWROUTE && r->nh_id) {
+		/* The kernel nexthop object carries the gateways (Linux 5.3+). */
+		if (nla_put_u32(msg, RTA_NH_ID, r->nh_id) < 0)
+			goto fail;
+	} else if (cmd == RTM_NEWROUTE && r->n_nexthops && dp_nl_put_nexthops(msg, r) < 0) {
 		goto fail;
+	}
 	return msg;
 fail:
 	nlmsg_free(msg);
@@ -203,6 +208,8 @@ int dp_nl_route_parse(struct nlmsghdr *h, struct dp_route *r)
 	r->scope = rtm->rtm_scope;
 	if (tb[RTA_PRIORITY])
 		r->priority = nla_get_u32(tb[RTA_PRIORITY]);
+	if (tb[RTA_NH_ID])
+		r->nh_id = nla_get_u32(tb[RTA_NH_ID]);
 	if (tb[RTA_MULTIPATH]) {
 		dp_nl_parse_multipath(r, rtm->rtm_family, tb[RTA_MULTIPATH]);
 	} else if (tb[RTA_GATEWAY] || tb[RTA_OIF]) {

@@ -53,12 +53,11 @@
 struct routing_fib_route {
 	struct routing_fib_route *next;
 	struct prefix prefix;
-	unsigned n_nh;
-	struct addr nh[DP_MAX_NEXTHOPS];
-	bool installed;  /* our add/replace was sent and not refused */
-	bool suppressed; /* local: never installed */
-	bool seen;       /* reconciliation: found in the kernel */
-	bool stale;      /* in the kernel from an earlier run, not learned (yet) */
+	struct fib_nh *via; /* the interned next-hop set (a kernel nexthop object); NULL: none */
+	bool installed;     /* our add/replace was sent and not refused */
+	bool suppressed;    /* local: never installed */
+	bool seen;          /* reconciliation: found in the kernel */
+	bool stale;         /* in the kernel from an earlier run, not learned (yet) */
 };
 
 struct routing_fib {
@@ -66,9 +65,13 @@ struct routing_fib {
 	struct routing_fib_route **buckets;
 	size_t n_buckets, n_routes;
 	struct event *timer;
+	struct fib_nh_table *nh; /* next-hop sets shared by the routes */
 	uint64_t errors;
 	bool detached; /* the speaker is going away: its withdrawals are not applied */
 };
+
+static void routing_fib_err_cb(const struct dp_route *r, enum fib_op op, int err, const char *why,
+                               void *arg);
 
 static uint32_t routing_fib_hash(const struct prefix *p)
 {
@@ -116,13 +119,16 @@ static void routing_fib_grow(struct routing_fib *f)
 
 static void routing_fib_to_dp(const struct routing_fib_route *r, struct dp_route *out)
 {
-	unsigned i;
+	const struct dp_nexthop *hops;
+	unsigned n = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->dst = r->prefix;
-	out->n_nexthops = r->n_nh;
-	for (i = 0; i < r->n_nh; i++)
-		out->nh[i].gw = r->nh[i];
+	if (!r->via)
+		return;
+	hops = fib_nh_hops(r->via, &n);
+	out->n_nexthops = n;
+	memcpy(out->nh, hops, n * sizeof(*hops));
 }
 
 static bool routing_fib_has_gw(const struct dp_route *r, const struct addr *a)
@@ -135,17 +141,46 @@ static bool routing_fib_has_gw(const struct dp_route *r, const struct addr *a)
 	return false;
 }
 
-/* Same next-hop set, whatever the order. */
+/*
+ * Does the kernel's route k forward as w wants? Through w's nexthop object
+ * when it has one (same id), else with the same gateways, whatever the order.
+ */
 static bool routing_fib_same_nh(const struct routing_fib_route *w, const struct dp_route *k)
 {
-	unsigned i;
+	const struct dp_nexthop *hops;
+	unsigned i, n = 0;
 
-	if (w->n_nh != k->n_nexthops)
+	if (!w->via)
 		return false;
-	for (i = 0; i < w->n_nh; i++)
-		if (!routing_fib_has_gw(k, &w->nh[i]))
+	if (fib_nh_id(w->via))
+		return k->nh_id == fib_nh_id(w->via);
+	hops = fib_nh_hops(w->via, &n);
+	if (k->nh_id || n != k->n_nexthops)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!routing_fib_has_gw(k, &hops[i].gw))
 			return false;
 	return true;
+}
+
+/* A proto-84 route that forwards to a gateway (directly or through a nexthop object). */
+static bool routing_fib_learned(const struct dp_route *k)
+{
+	if ((k->table && k->table != RT_TABLE_MAIN) || (k->type && k->type != RTN_UNICAST))
+		return false; /* a blackhole, another table */
+	return k->nh_id || (k->n_nexthops && k->nh[0].gw.family);
+}
+
+static struct fib_batch *routing_fib_batch(struct routing_fib *f)
+{
+	struct fib_batch *b;
+
+	if (fib_batch_open(f->d->nl, routing_fib_err_cb, f, &b) < 0) {
+		log_err("fib: cannot open a netlink batch: %s", nl_ctx_error(f->d->nl));
+		return NULL;
+	}
+	fib_batch_set_nexthops(b, f->nh);
+	return b;
 }
 
 static void routing_fib_err_cb(const struct dp_route *r, enum fib_op op, int err, const char *why,
@@ -169,10 +204,29 @@ static void routing_fib_err_cb(const struct dp_route *r, enum fib_op op, int err
 static void routing_fib_flush(struct routing_fib *f, struct fib_batch *b)
 {
 	int ret = fib_batch_close(b);
+	const char *notice;
 
 	if (ret < 0)
 		log_err("fib: netlink batch failed: %s; the next reconciliation retries",
 		        nl_ctx_error(f->d->nl));
+	while ((notice = fib_nh_table_notice(f->nh)))
+		log_warn("fib: %s", notice);
+}
+
+/* The interned set of a change's next hops of the prefix's family; NULL if none. */
+static struct fib_nh *routing_fib_via(struct routing_fib *f, const struct bgp_best_change *ch)
+{
+	struct dp_nexthop hops[DP_MAX_NEXTHOPS];
+	unsigned i, n = 0;
+
+	memset(hops, 0, sizeof(hops));
+	for (i = 0; i < ch->n_next_hops && n < DP_MAX_NEXTHOPS; i++)
+		if (ch->next_hops[i].family == ch->prefix.addr.family &&
+		    !addr_is_zero(&ch->next_hops[i]))
+			hops[n++].gw = ch->next_hops[i];
+	if (!n)
+		return NULL;
+	return fib_nh_get(f->nh, ch->prefix.addr.family, hops, n);
 }
 
 /* One best-path change into the table, and into the batch. */
@@ -180,9 +234,9 @@ static void routing_fib_apply(struct routing_fib *f, struct fib_batch *b,
                               const struct bgp_best_change *ch)
 {
 	struct routing_fib_route **s = routing_fib_slot(f, &ch->prefix), *w = *s;
-	struct dp_route old, dr;
+	struct fib_nh *old_via;
+	struct dp_route dr;
 	bool had, was_installed;
-	unsigned i;
 
 	if (ch->withdrawn || ch->local) {
 		if (!w)
@@ -191,6 +245,8 @@ static void routing_fib_apply(struct routing_fib *f, struct fib_batch *b,
 			routing_fib_to_dp(w, &dr);
 			fib_batch_del(b, &dr);
 		}
+		/* Its object goes at the flush, after the route, if nothing else uses it. */
+		fib_nh_put(f->nh, w->via);
 		*s = w->next;
 		free(w);
 		f->n_routes--;
@@ -209,25 +265,23 @@ static void routing_fib_apply(struct routing_fib *f, struct fib_batch *b,
 		*s = w;
 		f->n_routes++;
 	}
-	routing_fib_to_dp(w, &old);
-	was_installed = had && w->installed;
-	w->n_nh = 0;
-	for (i = 0; i < ch->n_next_hops && w->n_nh < DP_MAX_NEXTHOPS; i++)
-		if (ch->next_hops[i].family == ch->prefix.addr.family &&
-		    !addr_is_zero(&ch->next_hops[i]))
-			w->nh[w->n_nh++] = ch->next_hops[i];
-	w->suppressed = !w->n_nh || routing_export_is_local(f->d, &w->prefix);
 	routing_fib_to_dp(w, &dr);
+	was_installed = had && w->installed;
+	old_via = w->via;
+	w->via = routing_fib_via(f, ch);
+	w->suppressed = !w->via || routing_export_is_local(f->d, &w->prefix);
 	if (w->suppressed) {
 		if (was_installed)
-			fib_batch_del(b, &old);
+			fib_batch_del(b, &dr);
 		w->installed = false;
 	} else if (!was_installed) {
 		w->installed = true;
-		fib_batch_add(b, &dr);
-	} else if (!routing_fib_same_nh(w, &old)) {
-		fib_batch_replace(b, &dr);
+		fib_batch_add_via(b, &w->prefix, w->via);
+	} else if (w->via != old_via) {
+		/* Another set (or another object for the same set): the route moves over. */
+		fib_batch_replace_via(b, &w->prefix, w->via);
 	}
+	fib_nh_put(f->nh, old_via);
 	if (f->n_routes > f->n_buckets * 2)
 		routing_fib_grow(f);
 }
@@ -240,10 +294,9 @@ static void routing_fib_best_cb(void *arg, const struct bgp_best_change *ch, siz
 
 	if (f->detached)
 		return;
-	if (fib_batch_open(f->d->nl, routing_fib_err_cb, f, &b) < 0) {
-		log_err("fib: cannot open a netlink batch: %s", nl_ctx_error(f->d->nl));
+	b = routing_fib_batch(f);
+	if (!b)
 		return;
-	}
 	for (i = 0; i < n; i++)
 		routing_fib_apply(f, b, &ch[i]);
 	routing_fib_flush(f, b);
@@ -263,8 +316,7 @@ static int routing_fib_walk_cb(const struct dp_route *k, void *arg)
 	struct routing_fib_route *w;
 	char pb[PREFIX_STRLEN];
 
-	if ((k->table && k->table != RT_TABLE_MAIN) || (k->type && k->type != RTN_UNICAST) ||
-	    !k->n_nexthops || !k->nh[0].gw.family)
+	if (!routing_fib_learned(k))
 		return 0; /* a pod host route, a blackhole, another table */
 	w = *routing_fib_slot(wk->f, &k->dst);
 	if (w && w->stale && !wk->purge_stale) {
@@ -281,10 +333,7 @@ static int routing_fib_walk_cb(const struct dp_route *k, void *arg)
 	w->seen = true;
 	w->installed = true;
 	if (!routing_fib_same_nh(w, k)) {
-		struct dp_route dr;
-
-		routing_fib_to_dp(w, &dr);
-		fib_batch_replace(wk->b, &dr);
+		fib_batch_replace_via(wk->b, &w->prefix, w->via);
 		wk->replaced++;
 	}
 	return 0;
@@ -306,6 +355,7 @@ static void routing_fib_purge_stale(struct routing_fib *f)
 				continue;
 			}
 			*s = w->next;
+			fib_nh_put(f->nh, w->via);
 			free(w);
 			f->n_routes--;
 		}
@@ -316,21 +366,34 @@ static void routing_fib_purge_stale(struct routing_fib *f)
 static int routing_fib_adopt_cb(const struct dp_route *k, void *arg)
 {
 	struct routing_fib *f = arg;
+	struct dp_nexthop hops[DP_MAX_NEXTHOPS];
 	struct routing_fib_route **s, *w;
-	unsigned i;
+	struct fib_nh *via = NULL;
+	unsigned i, n = 0;
 
-	if ((k->table && k->table != RT_TABLE_MAIN) || (k->type && k->type != RTN_UNICAST) ||
-	    !k->n_nexthops || !k->nh[0].gw.family)
+	if (!routing_fib_learned(k))
 		return 0;
 	s = routing_fib_slot(f, &k->dst);
 	if (*s)
 		return 0;
+	/* Through one of our adopted objects: it stays while the route does. */
+	if (k->nh_id)
+		via = fib_nh_by_id(f->nh, k->nh_id);
+	if (!via) {
+		memset(hops, 0, sizeof(hops));
+		for (i = 0; i < k->n_nexthops && k->nh[i].gw.family == k->dst.addr.family; i++)
+			hops[n++].gw = k->nh[i].gw;
+		via = n ? fib_nh_get(f->nh, k->dst.addr.family, hops, n) : NULL;
+	}
+	if (!via)
+		return 0; /* an object of someone else's without gateways we could read */
 	w = calloc(1, sizeof(*w));
-	if (!w)
+	if (!w) {
+		fib_nh_put(f->nh, via);
 		return -ENOMEM;
+	}
 	w->prefix = k->dst;
-	for (i = 0; i < k->n_nexthops && k->nh[i].gw.family; i++)
-		w->nh[w->n_nh++] = k->nh[i].gw;
+	w->via = via;
 	w->installed = w->stale = true;
 	*s = w;
 	f->n_routes++;
@@ -356,23 +419,34 @@ static void routing_fib_adopt(struct routing_fib *f)
 		log_info("fib: %zu learned route%s of an earlier run kept until re-learned or the "
 		         "first reconciliation",
 		         n, n == 1 ? "" : "s");
+	/* Leftover nexthop objects of protocol 84 no adopted route uses. */
+	ret = fib_nh_table_gc(f->nh);
+	if (ret > 0)
+		log_info("fib: %d unused nexthop object%s of an earlier run removed", ret,
+		         ret == 1 ? "" : "s");
+	else if (ret < 0)
+		log_warn("fib: removing unused nexthop objects: %s", strerror(-ret));
 }
 
 static void routing_fib_reconcile(struct routing_fib *f, bool purge_stale)
 {
 	struct routing_fib_walk wk = {.f = f, .purge_stale = purge_stale};
 	unsigned added = 0, attempt;
-	struct dp_route dr;
 	size_t i;
 	int ret = -EAGAIN;
 
 	for (i = 0; i < f->n_buckets; i++)
 		for (struct routing_fib_route *w = f->buckets[i]; w; w = w->next)
 			w->seen = false;
-	if (fib_batch_open(f->d->nl, routing_fib_err_cb, f, &wk.b) < 0) {
-		log_err("fib: cannot open a netlink batch: %s", nl_ctx_error(f->d->nl));
+	/* Objects the kernel removed (their link went down) are created again on use. */
+	ret = fib_nh_table_sync(f->nh);
+	if (ret > 0)
+		log_notice("fib: %d nexthop object%s gone from the kernel; recreating", ret,
+		           ret == 1 ? "" : "s");
+	ret = -EAGAIN;
+	wk.b = routing_fib_batch(f);
+	if (!wk.b)
 		return;
-	}
 	for (attempt = 0; attempt < ROUTING_FIB_RETRIES && ret == -EAGAIN; attempt++)
 		ret = dp_routes_list_own(f->d->nl, AF_UNSPEC, routing_fib_walk_cb, &wk);
 	if (ret < 0) {
@@ -387,9 +461,8 @@ static void routing_fib_reconcile(struct routing_fib *f, bool purge_stale)
 		for (struct routing_fib_route *w = f->buckets[i]; w; w = w->next) {
 			if (w->seen || w->suppressed || w->stale)
 				continue;
-			routing_fib_to_dp(w, &dr);
 			w->installed = true;
-			fib_batch_add(wk.b, &dr);
+			fib_batch_add_via(wk.b, &w->prefix, w->via);
 			added++;
 		}
 	}
@@ -416,7 +489,7 @@ void routing_fib_local_changed(struct tabbyd *d)
 		return;
 	for (i = 0; i < f->n_buckets; i++)
 		for (struct routing_fib_route *w = f->buckets[i]; w; w = w->next)
-			w->suppressed = !w->n_nh || routing_export_is_local(d, &w->prefix);
+			w->suppressed = !w->via || routing_export_is_local(d, &w->prefix);
 	routing_fib_reconcile(f, false);
 }
 
@@ -462,6 +535,12 @@ int routing_fib_start(struct tabbyd *d)
 		ret = -ENOMEM;
 		goto fail;
 	}
+	ret = fib_nh_table_open(d->nl, &f->nh);
+	if (ret < 0)
+		goto fail;
+	/* Debugging and benchmarks: plain routes with their gateways, no nexthop objects. */
+	if (getenv("TABBYD_FIB_PLAIN_ROUTES"))
+		fib_nh_table_disable(f->nh);
 	ret = bgp_subscribe_best(d->bgp, routing_fib_best_cb, f);
 	if (ret < 0)
 		goto fail;
@@ -474,6 +553,7 @@ int routing_fib_start(struct tabbyd *d)
 fail:
 	if (f->timer)
 		event_free(f->timer);
+	fib_nh_table_close(f->nh);
 	free(f->buckets);
 	free(f);
 	return ret;
@@ -504,6 +584,7 @@ void routing_fib_stop(struct tabbyd *d, bool flush)
 
 		for (w = f->buckets[i]; w; w = next) {
 			next = w->next;
+			fib_nh_put(f->nh, w->via);
 			free(w);
 		}
 		f->buckets[i] = NULL;
@@ -511,6 +592,8 @@ void routing_fib_stop(struct tabbyd *d, bool flush)
 	f->n_routes = 0;
 	if (flush)
 		routing_fib_reconcile(f, true); /* nothing is wanted: every learned route goes */
+	/* Without a flush the objects stay with their routes, for the next run to adopt. */
+	fib_nh_table_close(f->nh);
 	event_free(f->timer);
 	free(f->buckets);
 	free(f);
