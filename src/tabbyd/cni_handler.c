@@ -235,7 +235,13 @@ struct cni_add_doc {
 	const struct api_cni_request *req;
 	const char *id, *key, *host_ifname;
 	char *doc;
+	/* The addresses about to be committed, for the main thread (cni_committer.lock). */
+	bool published;
+	size_t n_pub;
+	struct addr pub[API_MAX_ADDRS];
 };
+
+static void cni_publish_addrs(struct cni_add_doc *a, const struct ipam_assign_result *res);
 
 static int cni_add_doc_ops(const struct ipam_assign_result *res, struct store_op *ops, size_t max,
                            size_t *n, void *arg)
@@ -251,6 +257,7 @@ static int cni_add_doc_ops(const struct ipam_assign_result *res, struct store_op
 	if (max < 1)
 		return -EINVAL;
 	ops[(*n)++] = (struct store_op){STORE_OP_PUT, a->key, a->doc, 0};
+	cni_publish_addrs(a, res);
 	return 0;
 }
 
@@ -439,6 +446,46 @@ static void cni_job_start(void (*fn)(void *), void *arg)
 	pthread_mutex_unlock(&cni_committer.lock);
 }
 
+/*
+ * Called by IPAM (on the committer) once the addresses are chosen and just
+ * before the transaction that makes them durable: the main thread may wire
+ * the pod with them while the commit waits for its fsync. A second call (a
+ * lost compare-and-swap) replaces them; the main thread compares at the end.
+ */
+static void cni_publish_addrs(struct cni_add_doc *a, const struct ipam_assign_result *res)
+{
+	size_t i;
+
+	pthread_mutex_lock(&cni_committer.lock);
+	a->n_pub = 0;
+	for (i = 0; i < res->n && i < API_MAX_ADDRS; i++)
+		a->pub[a->n_pub++] = res->addrs[i];
+	a->published = true;
+	pthread_cond_broadcast(&cni_committer.cond);
+	pthread_mutex_unlock(&cni_committer.lock);
+}
+
+/*
+ * Wait until the committer has published the addresses (true, copied to
+ * addrs and *n) or has finished without doing so (false: the assignment failed).
+ */
+static bool cni_job_wait_addrs(struct cni_add_doc *a, struct addr *addrs, size_t *n)
+{
+	bool ok;
+	size_t i;
+
+	pthread_mutex_lock(&cni_committer.lock);
+	while (cni_committer.started && !a->published &&
+	       (cni_committer.pending || !cni_committer.done))
+		pthread_cond_wait(&cni_committer.cond, &cni_committer.lock);
+	ok = a->published;
+	*n = 0;
+	for (i = 0; ok && i < a->n_pub; i++)
+		addrs[(*n)++] = a->pub[i];
+	pthread_mutex_unlock(&cni_committer.lock);
+	return ok;
+}
+
 static void cni_job_wait(void)
 {
 	pthread_mutex_lock(&cni_committer.lock);
@@ -503,6 +550,18 @@ static bool cni_blackholed(const struct tabbyd *d, const struct addr *addrs, siz
 	return true;
 }
 
+static bool cni_same_addrs(const struct addr *a, size_t na, const struct addr *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (!addr_eq(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
 static bool cni_wants_ipv6(const struct api_cni_request *req)
 {
 	size_t i;
@@ -525,9 +584,9 @@ static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct 
 	struct dp_endpoint ep = {0};
 	struct dp_endpoint_result res = {0};
 	struct dp_endpoint_pending pend = {.podfd = -1};
-	double t_release, t_both, t_wire;
-	bool stored = false;
-	size_t i;
+	double t_release, t_both;
+	bool stored = false, finished = false, wired = false;
+	size_t i, n_wired = 0;
 	struct timespec t0;
 	int ret;
 
@@ -567,32 +626,51 @@ static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct 
 		reaper_wait_idle();
 		ret = dp_endpoint_create(d->nl, &ep, cni_wants_ipv6(req), &pend);
 	}
+	/*
+	 * IPAM publishes the addresses just before its commit: wire the pod with
+	 * them while the fsync runs. Nothing is reported before both are done.
+	 */
+	if (ret == 0 && cni_job_wait_addrs(&doc, ep.addrs, &n_wired)) {
+		ep.n_addrs = (unsigned)(n_wired < DP_MAX_ADDRS ? n_wired : DP_MAX_ADDRS);
+		ret = dp_endpoint_finish(d->nl, &ep, &pend, &res); /* aborts the pair on failure */
+		finished = true;
+		wired = ret == 0;
+	}
 	cni_job_wait();
 	t_both = cni_lap(&t0);
 	if (job.ret < 0) {
-		/* The committer's reply stands; nothing of it is in the store. */
-		if (ret == 0)
+		/* The committer's reply stands; nothing of it is in the store: unwire. */
+		if (wired)
+			dp_endpoint_del(d->nl, &ep);
+		else if (ret == 0 && !finished)
 			dp_endpoint_abort(d->nl, &pend);
 		goto fail;
 	}
 	stored = true;
-	for (i = 0; i < job.n && i < DP_MAX_ADDRS; i++)
-		ep.addrs[ep.n_addrs++] = addrs[i];
-	if (ret == 0)
-		ret = dp_endpoint_finish(d->nl, &ep, &pend, &res);
+	if (ret == 0 && !cni_same_addrs(ep.addrs, ep.n_addrs, addrs, job.n)) {
+		/* A lost compare-and-swap changed the addresses after they were wired. */
+		log_info("ADD %s: addresses changed during the commit, wiring again", id);
+		if (wired)
+			dp_endpoint_del(d->nl, &ep);
+		wired = false;
+		ep.n_addrs = 0;
+		for (i = 0; i < job.n && i < DP_MAX_ADDRS; i++)
+			ep.addrs[ep.n_addrs++] = addrs[i];
+		ret = finished ? dp_endpoint_add(d->nl, &ep, &res)
+		               : dp_endpoint_finish(d->nl, &ep, &pend, &res);
+	}
 	if (ret < 0) {
 		cni_fail(rep, ret == -EEXIST ? 409 : 500, TABBY_CNI_ERR_DATAPLANE, strerror(-ret),
 		         "wiring the pod failed: %s", nl_ctx_error(d->nl));
 		goto fail;
 	}
-	t_wire = cni_lap(&t0);
 	if (!cni_blackholed(d, addrs, job.n))
 		cni_blackholes_sync(d);
-	log_debug("ADD %s: release %.2f ms, assign+endpoint || create %.2f ms, wire %.2f ms, "
-	          "blocks %.2f ms (create %.2f ms, sysctl %.2f ms, host %.2f ms, podns %.2f ms, "
-	          "pod %.2f ms, assign+endpoint %.2f ms)",
-	          id, t_release, t_both, t_wire, cni_lap(&t0), res.t_create, res.t_sysctl,
-	          res.t_host, res.t_pod_open, res.t_pod, job.ms);
+	log_debug("ADD %s: release %.2f ms, assign+endpoint || wire %.2f ms, blocks %.2f ms "
+	          "(create %.2f ms, sysctl %.2f ms, host %.2f ms, podns %.2f ms, pod %.2f ms, "
+	          "assign+endpoint %.2f ms)",
+	          id, t_release, t_both, cni_lap(&t0), res.t_create, res.t_sysctl, res.t_host,
+	          res.t_pod_open, res.t_pod, job.ms);
 	rep->body = cni_add_reply(req, &res, addrs, job.n);
 	if (!rep->body) {
 		cni_fail(rep, 500, 5, NULL, "out of memory");

@@ -14,7 +14,9 @@
 # Use a build without sanitizers for meaningful figures.
 # BENCH_PODS=n changes the number of calls; BENCH_DEBUG_LOG=FILE runs tabbyd
 # at log level debug (its per-step timings of every ADD and DEL) and copies
-# its log there (figures are then slightly pessimistic).
+# its log there (figures are then slightly pessimistic). BENCH_POLICY=0 turns
+# tabbyd's network policy agent off (policy: {enabled: false}), to tell its
+# cost from the CNI path's.
 set -u
 here=$(cd "$(dirname "$0")/../integration" && pwd)
 : "${top_builddir:=$PWD}"
@@ -30,6 +32,7 @@ tb_require_cmd ip "$TABBY_PLUGIN" "$TABBYD" "$CNI_DIR/ptp" "$CNI_DIR/host-local"
 log_level=warning
 [ -z "${BENCH_DEBUG_LOG:-}" ] || log_level=debug
 CNI_LOG_LEVEL=$log_level cni_node node
+[ "${BENCH_POLICY:-1}" != 0 ] || echo "policy: {enabled: false}" >>"$TB_TMP/tabbyd.yaml"
 for i in $(seq 1 "$N"); do
 	ip netns add "${TB_RUN}b$i" || tb_fail "netns b$i"
 	TB_NETNS+=("${TB_RUN}b$i")
