@@ -24,7 +24,12 @@ src_tabbyd_tabbyd_SOURCES = \
 	src/tabbyd/api_bgp.c \
 	src/tabbyd/routing_export.c \
 	src/tabbyd/routing_fib.c \
-	src/tabbyd/routing_mesh.c
+	src/tabbyd/routing_config.c \
+	src/tabbyd/routing_peers.c \
+	src/tabbyd/routing_peers.h \
+	src/tabbyd/routing_sessions.c \
+	src/tabbyd/policy_agent.c \
+	src/tabbyd/policy_agent.h
 src_tabbyd_tabbyd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) $(YAML_CFLAGS) \
 	$(LIBNL_CFLAGS) $(SYSTEMD_CFLAGS) $(SQLITE_CFLAGS)
 TABBYD_LIBS = src/tabbyd/libtabbyd_request.a bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
@@ -58,6 +63,35 @@ tests_unit_test_tabbyd_routing_LDADD = bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
 	$(LIBEVENT_LIBS) $(LIBNL_LIBS) $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \
 	$(UNIT_LIBS)
 
+check_PROGRAMS += tests/unit/test_tabbyd_routing_export
+TESTS += tests/unit/test_tabbyd_routing_export
+tests_unit_test_tabbyd_routing_export_SOURCES = tests/unit/test_tabbyd_routing_export.c \
+	src/tabbyd/routing_export.c src/tabbyd/routing_fib.c
+tests_unit_test_tabbyd_routing_export_CFLAGS = $(tests_unit_test_tabbyd_routing_CFLAGS)
+tests_unit_test_tabbyd_routing_export_LDADD = $(tests_unit_test_tabbyd_routing_LDADD)
+
+# Cluster peering: BGPConfiguration / BGPPeer / Node documents -> sessions (pure).
+check_PROGRAMS += tests/unit/test_tabbyd_routing_peers
+TESTS += tests/unit/test_tabbyd_routing_peers
+tests_unit_test_tabbyd_routing_peers_SOURCES = tests/unit/test_tabbyd_routing_peers.c \
+	src/tabbyd/routing_config.c src/tabbyd/routing_peers.c
+tests_unit_test_tabbyd_routing_peers_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS) \
+	-I$(top_srcdir)/src/tabbyd
+tests_unit_test_tabbyd_routing_peers_LDADD = src/policy/libtabby_policy.a \
+	src/store/libtabby_store.a src/lib/libtabby_common.a $(NFTABLES_LIBS) $(SQLITE_LIBS) \
+	$(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) $(UNIT_LIBS)
+
+# The policy agent on an in-memory store, applying in a private network namespace (root).
+check_PROGRAMS += tests/unit/test_tabbyd_policy
+TESTS += tests/unit/test_tabbyd_policy
+tests_unit_test_tabbyd_policy_SOURCES = tests/unit/test_tabbyd_policy.c src/tabbyd/policy_agent.c \
+	src/tabbyd/tabbyd_config.c src/tabbyd/bgp_config.c
+tests_unit_test_tabbyd_policy_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) \
+	$(YAML_CFLAGS) $(NFTABLES_CFLAGS) -I$(top_srcdir)/src/tabbyd
+tests_unit_test_tabbyd_policy_LDADD = ipam/libtabby_ipam.a $(POLICY_LIBS) \
+	src/store/libtabby_store.a src/lib/libtabby_common.a $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
+	$(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) $(UNIT_LIBS)
+
 tests_unit_test_tabbyd_endpoint_SOURCES = tests/unit/test_tabbyd_endpoint.c src/tabbyd/endpoint.c
 tests_unit_test_tabbyd_endpoint_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS) -I$(top_srcdir)/src/tabbyd
 tests_unit_test_tabbyd_endpoint_LDADD = src/store/libtabby_store.a src/lib/libtabby_common.a \
@@ -81,6 +115,27 @@ tests/integration/test_tabbyd_bgp.log: src/tabbyd/tabbyd src/ctl/tabbyctl
 TESTS += tests/integration/test_routing_mesh.sh
 EXTRA_DIST += tests/integration/test_routing_mesh.sh
 tests/integration/test_routing_mesh.log: src/tabbyd/tabbyd src/ctl/tabbyctl src/cni/tabby
+
+# In-cluster route reflector from BGPConfiguration / BGPPeer / Node resources (root, jq, curl).
+TESTS += tests/integration/test_routing_rr.sh
+EXTRA_DIST += tests/integration/test_routing_rr.sh
+tests/integration/test_routing_rr.log: src/tabbyd/tabbyd src/ctl/tabbyctl src/cni/tabby
+
+# Mesh off, every node peers with an FRR top-of-rack; service CIDRs; node removal (root, FRR).
+TESTS += tests/integration/test_routing_tor.sh
+EXTRA_DIST += tests/integration/test_routing_tor.sh
+tests/integration/test_routing_tor.log: src/tabbyd/tabbyd src/ctl/tabbyctl src/cni/tabby
+
+# Network policy with real traffic: the seed example across two nodes (root, nft, nc, python3,
+# jq, curl).
+TESTS += tests/integration/test_policy_seed.sh
+EXTRA_DIST += tests/integration/test_policy_seed.sh
+tests/integration/test_policy_seed.log: src/tabbyd/tabbyd src/ctl/tabbyctl src/cni/tabby
+# Default deny, namespaceSelector, ipBlock, endPort, Calico order/Deny/Pass, natOutgoing, a
+# malformed policy in the store (also sqlite3).
+TESTS += tests/integration/test_policy_more.sh
+EXTRA_DIST += tests/integration/test_policy_more.sh
+tests/integration/test_policy_more.log: src/tabbyd/tabbyd src/ctl/tabbyctl src/cni/tabby
 
 dist_man_MANS += doc/tabbyd.8 doc/tabby-cni.8 doc/tabbyd.yaml.5
 EXTRA_DIST += contrib/systemd/tabbyd.service

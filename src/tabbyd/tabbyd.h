@@ -19,7 +19,10 @@
  *   api_bgp.c      the REST API's /v1/bgp endpoints
  *   routing_export.c  originate affine blocks and borrowed addresses
  *   routing_fib.c  learned best paths into the kernel, periodic reconciliation
- *   routing_mesh.c iBGP full mesh with the Nodes in the datastore
+ *   routing_config.c  BGPConfiguration, BGPPeer, Node documents into structs
+ *   routing_peers.c   settings in effect and the wanted sessions (pure)
+ *   routing_sessions.c  sessions follow the cluster resources (watch, diff)
+ *   policy_agent.c network policy: table inet tabby from the datastore
  */
 #ifndef TABBYD_H
 #define TABBYD_H
@@ -97,7 +100,8 @@ struct tabbyd_bgp_config {
 	size_t n_peers;
 	struct tabbyd_bgp_origin *origins;
 	size_t n_origins;
-	bool node_to_node_mesh;         /* iBGP with every Node in the store (routing_mesh.c) */
+	bool node_to_node_mesh;         /* default of the full mesh (routing_sessions.c) */
+	char *secrets_dir;              /* BGPPeer password secretKeyRef files (routing_peers.c) */
 	bool install_routes;            /* learned routes into the kernel (routing_fib.c) */
 	unsigned fib_reconcile_seconds; /* period of the kernel-vs-RIB check */
 };
@@ -117,6 +121,7 @@ struct tabbyd_config {
 	char *label_values[TABBYD_MAX_LABELS];
 	size_t n_labels;
 	struct tabbyd_bgp_config bgp;
+	bool policy_enabled; /* `policy: {enabled}`, default true (policy_agent.c) */
 };
 
 /*
@@ -166,10 +171,18 @@ struct tabbyd {
 	unsigned bgp_established; /* last count put in STATUS= */
 	uint64_t bgp_best_changes;
 	/* cluster routing (routing_*.c): NULL while BGP is off */
-	struct event *store_event; /* store_notify_fd() readable (or a poll timer) */
+	struct event *store_event; /* store_notify_fd() readable (or a poll timer); main.c */
+	struct policy_agent *policy; /* policy_agent.c: NULL while policy.enabled is false */
 	struct routing_export *rt_export;
 	struct routing_fib *rt_fib;
-	struct routing_mesh *rt_mesh;
+	struct routing_sessions *rt_sessions;
+	/* settings in effect: cluster resources over tabbyd.yaml (routing_sessions.c) */
+	struct tabbyd_bgp_effective {
+		uint32_t as_number;
+		uint16_t listen_port;
+		uint32_t cluster_id; /* routeReflectorClusterID, host order; 0: none */
+		bool mesh;
+	} bgp_eff;
 };
 
 /* node.c */
@@ -198,11 +211,10 @@ void tabbyd_bgp_summary(const struct tabbyd *d, char *buf, size_t len);
 /*
  * Cluster routing (doc/routing.md), started by tabbyd_bgp_start() once the
  * speaker runs and stopped before it is freed. Each part watches the store
- * (events are delivered by the store_event of bgp.c) and debounces.
+ * (events are delivered by the store_event of main.c) and debounces.
  */
 struct routing_export;
 struct routing_fib;
-struct routing_mesh;
 /* routing_export.c */
 int routing_export_start(struct tabbyd *d);
 void routing_export_stop(struct tabbyd *d);
@@ -213,6 +225,30 @@ void routing_export_refresh(struct tabbyd *d);
  * node's affine blocks, or it is one of its borrowed (local) addresses.
  */
 bool routing_export_is_local(const struct tabbyd *d, const struct prefix *p);
+/*
+ * What the export takes from the BGPConfiguration "default" (routing_export.c):
+ * service CIDRs every node originates, and communities for exported prefixes
+ * inside a prefixAdvertisements CIDR (RFC 1997 A << 16 | B).
+ */
+#define ROUTING_EXPORT_BGPCONFIG_KEY "/tabby/v1/bgpconfig/default"
+struct routing_export_adv {
+	struct prefix cidr;
+	uint32_t communities[TABBYD_BGP_MAX_COMMS];
+	size_t n_communities;
+};
+struct routing_export_bgpconfig {
+	struct prefix *services; /* serviceClusterIPs, serviceExternalIPs, serviceLoadBalancerIPs */
+	size_t n_services;
+	struct routing_export_adv *advs; /* prefixAdvertisements */
+	size_t n_advs;
+};
+/* Parse a stored BGPConfiguration; on -EINVAL err is "FIELD: problem" and out is empty. */
+int routing_export_bgpconfig_parse(const char *json, struct routing_export_bgpconfig *out,
+                                   char *err, size_t errlen);
+void routing_export_bgpconfig_free(struct routing_export_bgpconfig *c);
+/* Communities of every prefixAdvertisement containing p, without repeats; returns the count. */
+size_t routing_export_communities(const struct routing_export_bgpconfig *c, const struct prefix *p,
+                                  uint32_t *out, size_t max);
 /* routing_fib.c */
 int routing_fib_start(struct tabbyd *d);
 /* Before the speaker is freed: its withdrawals must not empty the kernel. */
@@ -224,13 +260,22 @@ void routing_fib_local_changed(struct tabbyd *d);
 /* For GET /v1/bgp: learned routes wanted, installed, suppressed (all 0 when off). */
 void routing_fib_counts(const struct tabbyd *d, size_t *wanted, size_t *installed,
                         size_t *suppressed);
-/* routing_mesh.c */
-int routing_mesh_start(struct tabbyd *d);
-void routing_mesh_stop(struct tabbyd *d);
-/* Compare the mesh with the Nodes in the store again (after a reload changed the peers). */
-void routing_mesh_refresh(struct tabbyd *d);
-/* A peer the mesh added (a config-declared peer of the same address wins). */
-bool routing_mesh_has_peer(const struct tabbyd *d, const struct addr *a);
+
+/* routing_sessions.c: sessions from BGPConfiguration, BGPPeer and Node resources */
+struct routing_sessions;
+struct routing_session;
+/* Settings in effect (store over YAML) into eff; YAML values if the store cannot be read. */
+int routing_sessions_effective(struct tabbyd *d, struct tabbyd_bgp_effective *eff);
+int routing_sessions_start(struct tabbyd *d);
+void routing_sessions_stop(struct tabbyd *d);
+/* Compare the sessions with the store again (after a reload changed the YAML peers). */
+void routing_sessions_refresh(struct tabbyd *d);
+/* The session this part added for a (NULL: none, e.g. a bgp.peers entry). */
+const struct routing_session *routing_sessions_find(const struct tabbyd *d, const struct addr *a);
+/* Add "source", "bgppeer", "node" to the peer's JSON object of GET /v1/bgp. */
+void routing_sessions_peer_json(const struct tabbyd *d, struct cJSON *peer, const struct addr *a);
+/* bgp.c: restart the speaker (settings it cannot apply live changed); reason is logged. */
+void tabbyd_bgp_restart(struct tabbyd *d, const char *reason);
 
 /* api.c */
 void api_send_json(struct evhttp_request *r, int status, const char *json);
