@@ -392,7 +392,7 @@ static void fsm_restart_hold(struct bgp_fsm *fsm, enum bgp_fsm_event ev)
 	    timerisset(&fsm->hold_armed_at) &&
 	    event_base_gettimeofday_cached(event_get_base(fsm->timers[BGP_TIMER_HOLD]), &now) ==
 	        0 &&
-	    timercmp(&now, &fsm->hold_armed_at, ==))
+	    now.tv_sec == fsm->hold_armed_at.tv_sec && now.tv_usec == fsm->hold_armed_at.tv_usec)
 		return;
 	fsm_timer_start(fsm, BGP_TIMER_HOLD, fsm->hold_time);
 }

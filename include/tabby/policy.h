@@ -240,8 +240,7 @@ int policy_nft_apply(const char *text, bool check_only, char *err, size_t errlen
  */
 int policy_apply_endpoint_put(struct policy_state *st, const struct policy_endpoint *ep, char *err,
                               size_t errlen);
-int policy_apply_endpoint_remove(struct policy_state *st, const char *id, char *err,
-                                 size_t errlen);
+int policy_apply_endpoint_remove(struct policy_state *st, const char *id, char *err, size_t errlen);
 /* The current "table inet tabby" as nft prints it (policy show); malloc'ed. */
 int policy_nft_show(char **out, char *err, size_t errlen);
 

@@ -246,7 +246,7 @@ void fib_nh_free(struct fib_nh_table *t, struct fib_nh *h)
 /* The link a gateway is reached over (a connected route), or 0. */
 static int fib_nh_resolve(struct fib_nh_table *t, const struct dp_nexthop *hop)
 {
-	struct dp_route r;
+	struct dp_route r = {0};
 
 	if (hop->ifindex)
 		return hop->ifindex;

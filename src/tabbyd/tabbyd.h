@@ -171,7 +171,7 @@ struct tabbyd {
 	unsigned bgp_established; /* last count put in STATUS= */
 	uint64_t bgp_best_changes;
 	/* cluster routing (routing_*.c): NULL while BGP is off */
-	struct event *store_event; /* store_notify_fd() readable (or a poll timer); main.c */
+	struct event *store_event;   /* store_notify_fd() readable (or a poll timer); main.c */
 	struct policy_agent *policy; /* policy_agent.c: NULL while policy.enabled is false */
 	struct routing_export *rt_export;
 	struct routing_fib *rt_fib;

@@ -215,9 +215,9 @@ static int tabbyd_config_policy(const struct yaml_node *root, struct tabbyd_conf
 static int tabbyd_config_root(const struct yaml_node *root, struct tabbyd_config *cfg,
                               struct yaml_error *err)
 {
-	static const char *const keys[] = {"nodeName",  "datastore", "addresses",      "logLevel",
-	                                   "apiSocket", "mtu",       "bootstrapPools", "labels",
-	                                   "bgp",       "policy",    NULL};
+	static const char *const keys[] = {
+	    "nodeName",       "datastore", "addresses", "logLevel", "apiSocket", "mtu",
+	    "bootstrapPools", "labels",    "bgp",       "policy",   NULL};
 	const struct yaml_node *n;
 	const char *s;
 	int64_t v;
