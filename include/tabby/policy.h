@@ -241,6 +241,14 @@ int policy_nft_apply(const char *text, bool check_only, char *err, size_t errlen
 int policy_apply_endpoint_put(struct policy_state *st, const struct policy_endpoint *ep, char *err,
                               size_t errlen);
 int policy_apply_endpoint_remove(struct policy_state *st, const char *id, char *err, size_t errlen);
+/*
+ * Several endpoints removed in one transaction: deleting elements costs the
+ * kernel an RCU grace period per commit (10-15 ms of waiting), so removals
+ * are worth coalescing. Ids the state does not hold are skipped; -ENOENT if
+ * it holds none of them.
+ */
+int policy_apply_endpoints_remove(struct policy_state *st, const char *const *ids, size_t n,
+                                  char *err, size_t errlen);
 /* The current "table inet tabby" as nft prints it (policy show); malloc'ed. */
 int policy_nft_show(char **out, char *err, size_t errlen);
 

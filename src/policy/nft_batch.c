@@ -328,3 +328,27 @@ int policy_apply_endpoint_remove(struct policy_state *st, const char *id, char *
 	rd_delta_free(&d);
 	return rc;
 }
+
+int policy_apply_endpoints_remove(struct policy_state *st, const char *const *ids, size_t n,
+                                  char *err, size_t errlen)
+{
+	struct rd_delta d = {0};
+	size_t i, held = 0;
+	int rc = 0;
+
+	if (err && errlen)
+		err[0] = '\0';
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = rd_endpoint_remove(st, ids[i], &d);
+		if (rc == 0)
+			held++;
+		else if (rc == -ENOENT)
+			rc = 0;
+	}
+	if (rc == 0 && !held)
+		rc = -ENOENT;
+	if (rc == 0)
+		rc = policy_nft_apply_delta(&d, err, errlen);
+	rd_delta_free(&d);
+	return rc;
+}

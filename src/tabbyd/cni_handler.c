@@ -40,6 +40,7 @@
 #include <tabby/log.h>
 #include <tabby/store.h>
 
+#include "policy_agent.h"
 #include "tabbyd.h"
 
 #define CNI_ID_MAX  (3 * API_NAME_MAX + 8)
@@ -677,6 +678,8 @@ static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct 
 		dp_endpoint_del(d->nl, &ep);
 		goto fail;
 	}
+	/* Policed from its first packet, not only once the store's watch comes round. */
+	policy_agent_endpoint_changed(d, key, doc.doc);
 	rep->http_status = 200;
 	log_info("endpoint %s added: %s in %s via %s", id, req->ifname, req->netns,
 	         res.host_ifname);

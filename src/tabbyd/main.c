@@ -37,6 +37,8 @@
 #include "tabbyd.h"
 
 #define TABBYD_STORE_POLL_MS 100 /* when the store has no notification descriptor */
+#define TABBYD_PRIO_N 3         /* libevent priorities; events get 1 (= 3 / 2) by default */
+#define TABBYD_PRIO_LOW 2       /* datastore watches (policy agent, routing) */
 
 static void tabbyd_usage(FILE *f)
 {
@@ -168,6 +170,9 @@ static int tabbyd_store_events(struct tabbyd *d)
 		d->store_event = event_new(d->base, fd, EV_READ | EV_PERSIST, tabbyd_store_cb, d);
 	else
 		d->store_event = event_new(d->base, -1, EV_PERSIST, tabbyd_store_cb, d);
+	/* Below the default priority: a CNI reply's write goes before the watches' work. */
+	if (d->store_event)
+		event_priority_set(d->store_event, TABBYD_PRIO_LOW);
 	if (!d->store_event || event_add(d->store_event, fd >= 0 ? NULL : &tv) < 0) {
 		log_err("datastore events: out of memory");
 		return -ENOMEM;
@@ -314,7 +319,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	d.started = time(NULL);
 	d.base = event_base_new();
-	if (!d.base) {
+	if (!d.base || event_base_priority_init(d.base, TABBYD_PRIO_N) < 0) {
 		log_err("libevent: cannot create the event loop");
 		goto out;
 	}

@@ -55,6 +55,18 @@
 #define PA_ERR_LEN     1024
 #define PA_WORKLOADS   STORE_KEY_PREFIX "workloads/"
 #define PA_N_WATCHES   4
+/*
+ * Removals wait until CNI requests pause (an nf_tables commit that deletes
+ * elements waits 10-15 ms for an RCU grace period and would hold up the next
+ * request), at most PA_REMOVE_MAX_MS, and then go in one transaction. Late
+ * removal is harmless: the pod's veth and addresses are gone already. Any
+ * put first sends the removals queued before it (one transaction), so the
+ * order is kept: an address released by one pod and given to the next must
+ * not keep the old pod's set memberships meanwhile, nor lose its own to a
+ * removal that comes after its put.
+ */
+#define PA_REMOVE_IDLE_MS 150
+#define PA_REMOVE_MAX_MS  1000
 
 static const char *const pa_prefixes[PA_N_WATCHES] = {
     STORE_KEY_PREFIX "policies/",
@@ -67,6 +79,10 @@ struct policy_agent {
 	struct tabbyd *d;
 	struct store_watch *watch[PA_N_WATCHES];
 	struct event *debounce;
+	struct event *remove_timer;
+	char **removals; /* workload keys whose removal waits */
+	size_t n_removals, cap_removals;
+	struct timespec first_removal;
 	struct policy_state *st; /* the applied state; NULL until a full ruleset is applied */
 	char *bad;               /* the malformed policies' errors last logged (NULL: none) */
 	uint64_t full_applies, full_failures, endpoint_updates, endpoint_failures;
@@ -452,10 +468,115 @@ out:
 	cJSON_Delete(doc);
 }
 
+/* A newer put of the key supersedes its waiting removal. */
+static void pa_removal_drop(struct policy_agent *pa, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < pa->n_removals; i++)
+		if (strcmp(pa->removals[i], key) == 0) {
+			free(pa->removals[i]);
+			pa->removals[i] = pa->removals[--pa->n_removals];
+			return;
+		}
+}
+
+/* Every queued removal, in one transaction. */
+static void pa_removals_flush(struct policy_agent *pa)
+{
+	char err[PA_ERR_LEN] = "";
+	const char **ids;
+	size_t i, n = pa->n_removals;
+	int ret = -ENOENT;
+
+	if (!n)
+		return;
+	evtimer_del(pa->remove_timer);
+	ids = calloc(n, sizeof(*ids));
+	if (!ids) { /* one at a time, then */
+		for (i = 0; i < n; i++) {
+			pa_endpoint(pa, pa->removals[i], NULL);
+			free(pa->removals[i]);
+		}
+		pa->n_removals = 0;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		ids[i] = strncmp(pa->removals[i], PA_WORKLOADS, strlen(PA_WORKLOADS)) == 0
+		             ? pa->removals[i] + strlen(PA_WORKLOADS)
+		             : pa->removals[i];
+	if (pa->st)
+		ret = policy_apply_endpoints_remove(pa->st, ids, n, err, sizeof(err));
+	free(ids);
+	for (i = 0; i < n; i++)
+		free(pa->removals[i]);
+	pa->n_removals = 0;
+	if (ret == 0 || ret == -ENOENT) {
+		if (ret == 0)
+			pa->endpoint_updates++;
+		log_debug("policy: %zu endpoint removal%s applied", n, n == 1 ? "" : "s");
+		return;
+	}
+	pa->endpoint_failures++;
+	log_warn("policy: removing %zu endpoint%s: %s; applying the full ruleset", n,
+	         n == 1 ? "" : "s", err[0] ? err : strerror(-ret));
+	pa_full_from_state(pa);
+}
+
+static void pa_remove_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	pa_removals_flush(arg);
+}
+
+/* Queue a removal (see PA_REMOVE_IDLE_MS); applied at once if it cannot be queued. */
+static void pa_removal_queue(struct policy_agent *pa, const char *key)
+{
+	struct timeval tv = {.tv_usec = PA_REMOVE_IDLE_MS * 1000};
+	char *k;
+	size_t i;
+
+	for (i = 0; i < pa->n_removals; i++)
+		if (strcmp(pa->removals[i], key) == 0)
+			return;
+	if (pa->n_removals == pa->cap_removals) {
+		size_t cap = pa->cap_removals ? 2 * pa->cap_removals : 16;
+		char **v = realloc(pa->removals, cap * sizeof(*v));
+
+		if (!v)
+			goto now;
+		pa->removals = v;
+		pa->cap_removals = cap;
+	}
+	k = strdup(key);
+	if (!k)
+		goto now;
+	if (!pa->n_removals)
+		clock_gettime(CLOCK_MONOTONIC, &pa->first_removal);
+	pa->removals[pa->n_removals++] = k;
+	/* Restarted while requests keep coming, but not past PA_REMOVE_MAX_MS. */
+	if (pa_ms_since(&pa->first_removal) < PA_REMOVE_MAX_MS ||
+	    !evtimer_pending(pa->remove_timer, NULL))
+		evtimer_add(pa->remove_timer, &tv);
+	return;
+now:
+	pa_endpoint(pa, key, NULL);
+}
+
 void policy_agent_endpoint_changed(struct tabbyd *d, const char *key, const char *json)
 {
-	if (d->policy)
-		pa_endpoint(d->policy, key, json);
+	struct policy_agent *pa = d->policy;
+
+	if (!pa)
+		return;
+	if (json) {
+		pa_removal_drop(pa, key);
+		pa_removals_flush(pa); /* in order: see PA_REMOVE_IDLE_MS */
+		pa_endpoint(pa, key, json);
+	} else {
+		pa_removal_queue(pa, key);
+	}
 }
 
 static void pa_watch_cb(const struct store_event *ev, void *arg)
@@ -463,7 +584,8 @@ static void pa_watch_cb(const struct store_event *ev, void *arg)
 	struct policy_agent *pa = arg;
 
 	if (strncmp(ev->key, PA_WORKLOADS, strlen(PA_WORKLOADS)) == 0)
-		pa_endpoint(pa, ev->key, ev->type == STORE_EVENT_PUT ? ev->value : NULL);
+		policy_agent_endpoint_changed(pa->d, ev->key,
+		                              ev->type == STORE_EVENT_PUT ? ev->value : NULL);
 	else
 		pa_schedule(pa);
 }
@@ -532,10 +654,18 @@ int policy_agent_start(struct tabbyd *d)
 		return -ENOMEM;
 	pa->d = d;
 	pa->debounce = evtimer_new(d->base, pa_debounce_cb, pa);
-	if (!pa->debounce) {
+	pa->remove_timer = evtimer_new(d->base, pa_remove_cb, pa);
+	if (!pa->debounce || !pa->remove_timer) {
+		if (pa->debounce)
+			event_free(pa->debounce);
+		if (pa->remove_timer)
+			event_free(pa->remove_timer);
 		free(pa);
 		return -ENOMEM;
 	}
+	/* Below CNI replies (see tabbyd_store_events()), when the base has priorities. */
+	if (event_base_get_npriorities(d->base) > 2)
+		event_priority_set(pa->remove_timer, event_base_get_npriorities(d->base) - 1);
 	d->policy = pa;
 	/* Watch before the first read, so that no change is missed. */
 	ret = pa_watch(pa);
@@ -559,7 +689,10 @@ void policy_agent_stop(struct tabbyd *d)
 	for (i = 0; i < PA_N_WATCHES; i++)
 		if (pa->watch[i])
 			store_watch_cancel(pa->watch[i]);
+	pa_removals_flush(pa);
 	event_free(pa->debounce);
+	event_free(pa->remove_timer);
+	free(pa->removals);
 	policy_state_free(pa->st);
 	free(pa->bad);
 	free(pa);

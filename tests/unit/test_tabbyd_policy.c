@@ -162,6 +162,16 @@ static void pump(struct fixture *f)
 	event_base_dispatch(f->d.base);
 }
 
+/* Long enough for the agent's deferred removals (PA_REMOVE_IDLE_MS). */
+static void pump_long(struct fixture *f)
+{
+	struct timeval tv = {.tv_usec = 400 * 1000};
+
+	store_poll(f->d.store);
+	event_base_loopexit(f->d.base, &tv);
+	event_base_dispatch(f->d.base);
+}
+
 static char *show(void)
 {
 	char *out = NULL, err[512];
@@ -231,8 +241,17 @@ static void test_agent(void **state)
 	assert_int_equal(c.full_applies, 1);
 	assert_int_equal(c.endpoint_updates, 1);
 	assert_true(table_has("10.244.2.9"));
+	/* Removals wait while requests keep coming; a put in between cancels one. */
 	assert_int_equal(store_delete(f.d.store, WL "node-2/tabby-net:fe2:eth0", 0), 0);
-	pump(&f);
+	store_poll(f.d.store);
+	assert_true(table_has("10.244.2.9"));
+	doc = wep("node-2", "default", "frontend", "tbfe1", "10.244.2.9/32");
+	put(&f, WL "node-2/tabby-net:fe2:eth0", doc);
+	free(doc);
+	pump_long(&f);
+	assert_true(table_has("10.244.2.9"));
+	assert_int_equal(store_delete(f.d.store, WL "node-2/tabby-net:fe2:eth0", 0), 0);
+	pump_long(&f);
 	assert_false(table_has("10.244.2.9"));
 	/* A synchronous call (the CNI path) with the same document changes nothing. */
 	doc = wep("node-2", "default", "frontend", "tbfe0", "10.244.2.7/32");
