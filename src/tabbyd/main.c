@@ -37,8 +37,8 @@
 #include "tabbyd.h"
 
 #define TABBYD_STORE_POLL_MS 100 /* when the store has no notification descriptor */
-#define TABBYD_PRIO_N 3         /* libevent priorities; events get 1 (= 3 / 2) by default */
-#define TABBYD_PRIO_LOW 2       /* datastore watches (policy agent, routing) */
+#define TABBYD_PRIO_N        3   /* libevent priorities; events get 1 (= 3 / 2) by default */
+#define TABBYD_PRIO_LOW      2   /* datastore watches (policy agent, routing) */
 
 static void tabbyd_usage(FILE *f)
 {
