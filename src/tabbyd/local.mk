@@ -104,7 +104,17 @@ tests_fuzz_fuzz_api_request_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) -I$(top_srcdir
 tests_fuzz_fuzz_api_request_LDADD = src/tabbyd/libtabbyd_request.a src/lib/libtabby_common.a \
 	$(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS)
 tests_fuzz_fuzz_api_request_LDFLAGS = -fsanitize=fuzzer $(AM_LDFLAGS)
+# BGPConfiguration, Node and BGPPeer documents from the datastore.
+noinst_PROGRAMS += tests/fuzz/fuzz_routing_config
+tests_fuzz_fuzz_routing_config_SOURCES = tests/fuzz/fuzz_routing_config.c \
+	src/tabbyd/routing_config.c src/tabbyd/routing_peers.c
+tests_fuzz_fuzz_routing_config_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) -I$(top_srcdir)/src/tabbyd
+tests_fuzz_fuzz_routing_config_LDADD = src/policy/libtabby_policy.a src/store/libtabby_store.a \
+	src/lib/libtabby_common.a $(NFTABLES_LIBS) $(LIBNL_LIBS) $(SQLITE_LIBS) $(CJSON_LIBS) \
+	$(YAML_LIBS) $(SYSTEMD_LIBS)
+tests_fuzz_fuzz_routing_config_LDFLAGS = -fsanitize=fuzzer $(AM_LDFLAGS)
 endif
+EXTRA_DIST += tests/fuzz/corpus/routing_config
 
 # tabbyd's BGP speaker against FRR (needs root, FRR, jq, curl; tabbyd and tabbyctl built).
 TESTS += tests/integration/test_tabbyd_bgp.sh
