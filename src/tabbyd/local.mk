@@ -123,7 +123,7 @@ tests/integration/test_tabbyd_bgp.log: src/tabbyd/tabbyd src/ctl/tabbyctl
 
 # Cluster routing: three nodes, iBGP mesh, FIB sync, pods across nodes (root, jq, curl).
 TESTS += tests/integration/test_routing_mesh.sh
-EXTRA_DIST += tests/integration/test_routing_mesh.sh
+EXTRA_DIST += tests/integration/test_routing_mesh.sh tests/integration/routing_common.sh
 tests/integration/test_routing_mesh.log: src/tabbyd/tabbyd src/ctl/tabbyctl src/cni/tabby
 
 # In-cluster route reflector from BGPConfiguration / BGPPeer / Node resources (root, jq, curl).

@@ -17,6 +17,7 @@
 # leftovers nobody learns again at its first reconciliation.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/test_cni_common.sh"
+. "$(dirname "$0")/routing_common.sh"
 
 tb_require_root
 tb_require_cmd jq curl ping "$TABBYD" "$TABBY_PLUGIN"
@@ -77,19 +78,6 @@ tb_assert "node1: GET /v1/bgp marks the 4 sessions as mesh peers" \
 	is = 4 eval "api 1 /v1/bgp | jq '[.peers[] | select(.mesh == true)] | length'"
 
 # --- pods: two per node, through the CNI plugin ---
-declare -a POD_NS POD4 POD6
-pod_add() { # NODE INDEX
-	local ns cid="c$1$2"
-	tb_netns "p$1$2"
-	ns=$(tb_ns "p$1$2")
-	ip netns exec "$(tb_ns "n$1")" env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID="$cid" \
-		CNI_NETNS="/var/run/netns/$ns" CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
-		"$TABBY_PLUGIN" <"$TB_TMP/net$1.json" >"$TB_TMP/add$1$2.json" ||
-		tb_fail "CNI ADD of pod $2 on node$1: $(cat "$TB_TMP/add$1$2.json")"
-	POD_NS+=("$ns")
-	POD4+=("$(jq -r '.ips[] | select(.address | contains(".")) | .address | sub("/.*"; "")' "$TB_TMP/add$1$2.json")")
-	POD6+=("$(jq -r '.ips[] | select(.address | contains(":")) | .address | sub("/.*"; "")' "$TB_TMP/add$1$2.json")")
-}
 for i in "${NODES[@]}"; do
 	pod_add "$i" a
 	pod_add "$i" b
@@ -146,19 +134,6 @@ for i in "${NODES[@]}"; do
 done
 
 # --- every pod reaches every other pod, IPv4 and IPv6 ---
-all_ping() {
-	local a b fails=0
-	for ((a = 0; a < ${#POD_NS[@]}; a++)); do
-		for ((b = 0; b < ${#POD_NS[@]}; b++)); do
-			[ $a = $b ] && continue
-			ip netns exec "${POD_NS[$a]}" ping -c1 -W1 "${POD4[$b]}" >/dev/null 2>&1 ||
-				{ tb_log "no IPv4 from ${POD4[$a]} to ${POD4[$b]}"; fails=$((fails + 1)); }
-			ip netns exec "${POD_NS[$a]}" ping -6 -c1 -W1 "${POD6[$b]}" >/dev/null 2>&1 ||
-				{ tb_log "no IPv6 from ${POD6[$a]} to ${POD6[$b]}"; fails=$((fails + 1)); }
-		done
-	done
-	return $fails
-}
 tb_assert "all 6 pods reach each other over IPv4 and IPv6 (60 pings)" tb_wait_for 10 all_ping
 
 # --- FIB reconciliation: a deleted route comes back; other routes are left alone ---

@@ -16,6 +16,7 @@
 # restores node2 <-> node3; a malformed BGPPeer is logged and ignored.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/test_cni_common.sh"
+. "$(dirname "$0")/routing_common.sh"
 
 tb_require_root
 tb_require_cmd jq curl ping "$TABBYD" "$TABBY_PLUGIN"
@@ -115,7 +116,6 @@ tb_assert "tabbyctl node status on node1 names the route reflector clients" \
 	cni_output_has "node node3 (route reflector client)" "$TABBYCTL" --socket "$TB_TMP/n1.sock" node status
 
 # --- pods, one per node; their routes are reflected by node1 ---
-declare -a POD_NS POD4 POD6
 for i in "${NODES[@]}"; do
 	tb_netns "p$i"
 	ns=$(tb_ns "p$i")
@@ -131,19 +131,6 @@ v4block() { ip -n "$(tb_ns "n$1")" route show type blackhole proto 84 | awk '{pr
 B3=$(v4block 3)
 tb_assert "node2: node3's block $B3 reflected by node1, next hop node3 itself" \
 	tb_wait_for 5 eval "ip -n $(tb_ns n2) route show $B3 proto 84 | grep -q 'via 198.18.0.3 '"
-all_ping() {
-	local a b fails=0
-	for ((a = 0; a < ${#POD_NS[@]}; a++)); do
-		for ((b = 0; b < ${#POD_NS[@]}; b++)); do
-			[ $a = $b ] && continue
-			ip netns exec "${POD_NS[$a]}" ping -c1 -W1 "${POD4[$b]}" >/dev/null 2>&1 ||
-				{ tb_log "no IPv4 from ${POD4[$a]} to ${POD4[$b]}"; fails=$((fails + 1)); }
-			ip netns exec "${POD_NS[$a]}" ping -6 -c1 -W1 "${POD6[$b]}" >/dev/null 2>&1 ||
-				{ tb_log "no IPv6 from ${POD6[$a]} to ${POD6[$b]}"; fails=$((fails + 1)); }
-		done
-	done
-	return $fails
-}
 tb_assert "all 3 pods reach each other over IPv4 and IPv6 through the reflector (12 pings)" \
 	tb_wait_for 10 all_ping
 
