@@ -293,6 +293,8 @@ void fib_nh_put(struct fib_nh_table *t, struct fib_nh *h);
 const struct dp_nexthop *fib_nh_hops(const struct fib_nh *h, unsigned *n);
 /* Kernel object id the set's routes use; 0 while it has none or the routes are plain. */
 uint32_t fib_nh_id(const struct fib_nh *h);
+/* How many references h has (routes, and the groups it is a member of). */
+unsigned fib_nh_refs(const struct fib_nh *h);
 
 /*
  * Routes through nexthop sets: the batch creates and removes the objects.

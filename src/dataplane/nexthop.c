@@ -199,6 +199,11 @@ uint32_t fib_nh_id(const struct fib_nh *h)
 	return h->state == FIB_NH_KERNEL ? h->id : 0;
 }
 
+unsigned fib_nh_refs(const struct fib_nh *h)
+{
+	return h ? h->refs : 0;
+}
+
 bool fib_nh_table_objects(const struct fib_nh_table *t)
 {
 	return t->objects;

@@ -24,6 +24,9 @@ src_tabbyd_tabbyd_SOURCES = \
 	src/tabbyd/api_bgp.c \
 	src/tabbyd/routing_export.c \
 	src/tabbyd/routing_fib.c \
+	src/tabbyd/routing_fib_withdraw.c \
+	src/tabbyd/routing_fib_watch.c \
+	src/tabbyd/routing_fib_int.h \
 	src/tabbyd/routing_config.c \
 	src/tabbyd/routing_peers.c \
 	src/tabbyd/routing_peers.h \
@@ -55,7 +58,8 @@ tests_unit_test_tabbyd_config_LDADD = src/lib/libtabby_common.a $(CJSON_LIBS) $(
 check_PROGRAMS += tests/unit/test_tabbyd_routing
 TESTS += tests/unit/test_tabbyd_routing
 tests_unit_test_tabbyd_routing_SOURCES = tests/unit/test_tabbyd_routing.c \
-	src/tabbyd/routing_export.c src/tabbyd/routing_fib.c
+	src/tabbyd/routing_export.c src/tabbyd/routing_fib.c \
+	src/tabbyd/routing_fib_withdraw.c src/tabbyd/routing_fib_watch.c
 tests_unit_test_tabbyd_routing_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) \
 	$(LIBNL_CFLAGS) -I$(top_srcdir)/src/tabbyd
 tests_unit_test_tabbyd_routing_LDADD = bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
@@ -66,7 +70,8 @@ tests_unit_test_tabbyd_routing_LDADD = bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
 check_PROGRAMS += tests/unit/test_tabbyd_routing_export
 TESTS += tests/unit/test_tabbyd_routing_export
 tests_unit_test_tabbyd_routing_export_SOURCES = tests/unit/test_tabbyd_routing_export.c \
-	src/tabbyd/routing_export.c src/tabbyd/routing_fib.c
+	src/tabbyd/routing_export.c src/tabbyd/routing_fib.c \
+	src/tabbyd/routing_fib_withdraw.c src/tabbyd/routing_fib_watch.c
 tests_unit_test_tabbyd_routing_export_CFLAGS = $(tests_unit_test_tabbyd_routing_CFLAGS)
 tests_unit_test_tabbyd_routing_export_LDADD = $(tests_unit_test_tabbyd_routing_LDADD)
 
@@ -125,6 +130,11 @@ tests/integration/test_tabbyd_bgp.log: src/tabbyd/tabbyd src/ctl/tabbyctl
 TESTS += tests/integration/test_routing_mesh.sh
 EXTRA_DIST += tests/integration/test_routing_mesh.sh tests/integration/routing_common.sh
 tests/integration/test_routing_mesh.log: src/tabbyd/tabbyd src/ctl/tabbyctl src/cni/tabby
+
+# The FIB with 5000 learned routes: objects, ECMP, bulk withdrawal, repair (root, jq, curl).
+TESTS += tests/integration/test_routing_fib.sh
+EXTRA_DIST += tests/integration/test_routing_fib.sh
+tests/integration/test_routing_fib.log: src/tabbyd/tabbyd tests/bench/bgp_inject
 
 # In-cluster route reflector from BGPConfiguration / BGPPeer / Node resources (root, jq, curl).
 TESTS += tests/integration/test_routing_rr.sh

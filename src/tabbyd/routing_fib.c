@@ -7,7 +7,9 @@
  * batched API, with protocol TABBY_RTPROT (84): a new prefix is added with
  * NLM_F_EXCL (a route of another protocol for the same prefix wins and is
  * left alone, the error is logged), a changed next-hop set is replaced, a
- * withdrawn prefix deleted.
+ * withdrawn prefix deleted: at once when its route is plain, else at the end
+ * of the event, with its nexthop object when all of the object's routes were
+ * withdrawn (routing_fib_withdraw.c).
  *
  * Never installed ("suppressed"): a learned prefix that equals or covers one
  * of the node's affine blocks, or equals one of its borrowed addresses
@@ -16,8 +18,9 @@
  * pod inside our block (an address it borrowed) is installed, it is more
  * specific than our blackhole.
  *
- * Reconciliation, every bgp.fibReconcileSeconds and when the local prefixes
- * change: the kernel's proto-84 routes WITH a gateway are compared with the
+ * Reconciliation, every bgp.fibReconcileSeconds, when the local prefixes
+ * change and when someone else deletes a route we installed
+ * (routing_fib_watch.c): the kernel's proto-84 routes WITH a gateway are compared with the
  * table; one not wanted (or suppressed) is deleted, one with other next hops
  * replaced, a wanted one that is missing added again. Proto-84 routes
  * without a gateway are Tabby's pod host routes (scope link) and blackholes
@@ -44,31 +47,12 @@
 #include <tabby/dataplane.h>
 #include <tabby/log.h>
 
+#include "routing_fib_int.h"
 #include "tabbyd.h"
 
 #define ROUTING_FIB_BUCKETS   4096 /* initial; doubled when the table is twice as full */
 #define ROUTING_FIB_RETRIES   3    /* interrupted kernel dumps */
 #define ROUTING_FIB_MULTIPATH 8    /* ECMP paths asked from the RIB */
-
-struct routing_fib_route {
-	struct routing_fib_route *next;
-	struct prefix prefix;
-	struct fib_nh *via; /* the interned next-hop set (a kernel nexthop object); NULL: none */
-	bool installed;     /* our add/replace was sent and not refused */
-	bool suppressed;    /* local: never installed */
-	bool seen;          /* reconciliation: found in the kernel */
-	bool stale;         /* in the kernel from an earlier run, not learned (yet) */
-};
-
-struct routing_fib {
-	struct tabbyd *d;
-	struct routing_fib_route **buckets;
-	size_t n_buckets, n_routes;
-	struct event *timer;
-	struct fib_nh_table *nh; /* next-hop sets shared by the routes */
-	uint64_t errors;
-	bool detached; /* the speaker is going away: its withdrawals are not applied */
-};
 
 static void routing_fib_err_cb(const struct dp_route *r, enum fib_op op, int err, const char *why,
                                void *arg);
@@ -85,7 +69,7 @@ static uint32_t routing_fib_hash(const struct prefix *p)
 	return h;
 }
 
-static struct routing_fib_route **routing_fib_slot(struct routing_fib *f, const struct prefix *p)
+struct routing_fib_route **routing_fib_slot(struct routing_fib *f, const struct prefix *p)
 {
 	struct routing_fib_route **s = &f->buckets[routing_fib_hash(p) & (f->n_buckets - 1)];
 
@@ -117,7 +101,7 @@ static void routing_fib_grow(struct routing_fib *f)
 	f->n_buckets = n;
 }
 
-static void routing_fib_to_dp(const struct routing_fib_route *r, struct dp_route *out)
+void routing_fib_to_dp(const struct routing_fib_route *r, struct dp_route *out)
 {
 	const struct dp_nexthop *hops;
 	unsigned n = 0;
@@ -171,7 +155,7 @@ static bool routing_fib_learned(const struct dp_route *k)
 	return k->nh_id || (k->n_nexthops && k->nh[0].gw.family);
 }
 
-static struct fib_batch *routing_fib_batch(struct routing_fib *f)
+struct fib_batch *routing_fib_batch(struct routing_fib *f)
 {
 	struct fib_batch *b;
 
@@ -201,7 +185,7 @@ static void routing_fib_err_cb(const struct dp_route *r, enum fib_op op, int err
 		         prefix_format(&r->dst, pb, sizeof(pb)), why);
 }
 
-static void routing_fib_flush(struct routing_fib *f, struct fib_batch *b)
+void routing_fib_flush(struct routing_fib *f, struct fib_batch *b)
 {
 	int ret = fib_batch_close(b);
 	const char *notice;
@@ -239,7 +223,9 @@ static void routing_fib_apply(struct routing_fib *f, struct fib_batch *b,
 	bool had, was_installed;
 
 	if (ch->withdrawn || ch->local) {
-		if (!w)
+		if (!w || w->doomed)
+			return;
+		if (w->installed && fib_nh_id(w->via) && routing_fib_withdraw_defer(f, w))
 			return;
 		if (w->installed) {
 			routing_fib_to_dp(w, &dr);
@@ -253,8 +239,10 @@ static void routing_fib_apply(struct routing_fib *f, struct fib_batch *b,
 		return;
 	}
 	had = w != NULL;
-	if (w)
-		w->stale = false; /* learned again: the adopted route is ours to update */
+	if (w) {
+		w->stale = false;  /* learned again: the adopted route is ours to update */
+		w->doomed = false; /* withdrawn and learned again: still in the kernel */
+	}
 	if (!w) {
 		w = calloc(1, sizeof(*w));
 		if (!w) {
@@ -428,13 +416,14 @@ static void routing_fib_adopt(struct routing_fib *f)
 		log_warn("fib: removing unused nexthop objects: %s", strerror(-ret));
 }
 
-static void routing_fib_reconcile(struct routing_fib *f, bool purge_stale)
+void routing_fib_reconcile(struct routing_fib *f, bool purge_stale)
 {
 	struct routing_fib_walk wk = {.f = f, .purge_stale = purge_stale};
 	unsigned added = 0, attempt;
 	size_t i;
 	int ret = -EAGAIN;
 
+	routing_fib_withdraw_flush(f); /* a doomed route is not wanted */
 	for (i = 0; i < f->n_buckets; i++)
 		for (struct routing_fib_route *w = f->buckets[i]; w; w = w->next)
 			w->seen = false;
@@ -504,7 +493,7 @@ void routing_fib_counts(const struct tabbyd *d, size_t *wanted, size_t *installe
 		return;
 	for (i = 0; i < f->n_buckets; i++) {
 		for (const struct routing_fib_route *w = f->buckets[i]; w; w = w->next) {
-			if (w->stale)
+			if (w->stale || w->doomed)
 				continue;
 			(*wanted)++;
 			*installed += w->installed;
@@ -531,7 +520,8 @@ int routing_fib_start(struct tabbyd *d)
 	f->n_buckets = ROUTING_FIB_BUCKETS;
 	f->buckets = calloc(f->n_buckets, sizeof(*f->buckets));
 	f->timer = event_new(d->base, -1, EV_PERSIST, routing_fib_timer_cb, f);
-	if (!f->buckets || !f->timer || event_add(f->timer, &tv) < 0) {
+	if (!f->buckets || !f->timer || event_add(f->timer, &tv) < 0 ||
+	    routing_fib_withdraw_init(f) < 0) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -546,11 +536,17 @@ int routing_fib_start(struct tabbyd *d)
 		goto fail;
 	d->rt_fib = f;
 	routing_fib_adopt(f);
+	ret = routing_fib_watch_start(f, &f->watch);
+	if (ret < 0)
+		log_warn("fib: cannot follow the kernel's route deletions (%s); routes deleted by "
+		         "hand come back at the next reconciliation",
+		         strerror(-ret));
 	log_info("fib: learned routes go into the kernel with protocol %d; reconciliation "
 	         "every %u s",
 	         TABBY_RTPROT, d->cfg.bgp.fib_reconcile_seconds);
 	return 0;
 fail:
+	routing_fib_withdraw_free(f);
 	if (f->timer)
 		event_free(f->timer);
 	fib_nh_table_close(f->nh);
@@ -579,6 +575,10 @@ void routing_fib_stop(struct tabbyd *d, bool flush)
 
 	if (!f)
 		return;
+	routing_fib_watch_stop(f->watch);
+	f->watch = NULL;
+	routing_fib_withdraw_flush(f); /* withdrawn before the stop: gone from the kernel too */
+	routing_fib_withdraw_free(f);
 	for (i = 0; i < f->n_buckets; i++) {
 		struct routing_fib_route *w, *next;
 
