@@ -21,13 +21,13 @@
  *
  * With -W it only watches: it joins RTNLGRP_IPV4_ROUTE and follows the
  * kernel's RTM_NEWROUTE / RTM_DELROUTE notifications for those N prefixes
- * (any protocol), and prints all_present_realtime=SECONDS the first time all
- * N are in the main table and all_gone_realtime=SECONDS when they have all
- * left again, then exits. The harness times the BGP daemons with it: polling
- * a count of a million-route table (/proc/net/fib_triestat walks the trie
- * under rcu_read_lock) would delay the daemons' own route changes, whose
- * trie resizes wait for RCU grace periods. Exits 3 if notifications were
- * lost (ENOBUFS).
+ * (any protocol), and RTNLGRP_NEXTHOP's RTM_DELNEXTHOP (the routes through a
+ * deleted object leave with it, unannounced), and prints all_present_realtime=SECONDS the first
+ * time all N are in the main table and all_gone_realtime=SECONDS when they have all left again,
+ * then exits. The harness times the BGP daemons with it: polling a count of a million-route table
+ * (/proc/net/fib_triestat walks the trie under rcu_read_lock) would delay the daemons' own route
+ * changes, whose trie resizes wait for RCU grace periods. Exits 3 if notifications were lost
+ * (ENOBUFS).
  */
 #include <config.h>
 
@@ -61,7 +61,8 @@ struct loader {
 	struct in_addr gw;
 	int oif;
 	bool nh_object;
-	int order;        /* 0 ascending, 1 descending, 2 bit-reversed */
+	int order;        /* 0 ascending, 1 descending, 2 bit-reversed, 3 scattered in chunks */
+	uint32_t chunk;   /* order 3: prefixes per chunk (0: all) */
 	unsigned busy_us; /* CPU work between windows, as a daemon's parsing */
 	char *buf;
 	char rbuf[1 << 16];
@@ -113,6 +114,19 @@ static uint32_t loader_bitrev(struct loader *l, uint32_t i)
 	return v;
 }
 
+/*
+ * Scattered within consecutive chunks of l->chunk prefixes: the j-th of a chunk
+ * of s is (j * 1000003) mod s, a permutation for any s < 1000003. The order a
+ * daemon could use when it has a chunk of arrivals queued.
+ */
+static uint32_t loader_scatter(const struct loader *l, uint32_t i)
+{
+	uint32_t c = l->chunk ? l->chunk : l->n, base = i / c * c;
+	uint64_t s = l->n - base < c ? l->n - base : c;
+
+	return base + (uint32_t)((uint64_t)(i - base) * 1000003u % s);
+}
+
 /* One RTM_NEWROUTE / RTM_DELROUTE for prefix i at p; returns its aligned length. */
 static size_t loader_route(struct loader *l, char *p, int cmd, uint32_t i)
 {
@@ -124,6 +138,8 @@ static size_t loader_route(struct loader *l, char *p, int cmd, uint32_t i)
 		i = l->n - 1 - i;
 	else if (l->order == 2)
 		i = loader_bitrev(l, i);
+	else if (l->order == 3)
+		i = loader_scatter(l, i);
 	dst = htonl(0x64000000u + (i << 8));
 	size_t off = NLMSG_LENGTH(sizeof(*rtm));
 
@@ -269,18 +285,23 @@ static void loader_print_time(const char *key)
 	fflush(stdout);
 }
 
-/* The index of a /24 among the N prefixes, or -1. */
-static long loader_index(const struct loader *l, struct nlmsghdr *h)
+/* The index of a /24 among the N prefixes, or -1; *nh_id: its RTA_NH_ID (0: none). */
+static long loader_index(const struct loader *l, struct nlmsghdr *h, uint32_t *nh_id)
 {
 	struct rtmsg *rtm = NLMSG_DATA(h);
 	int len = (int)RTM_PAYLOAD(h);
 	struct rtattr *a;
 
+	long idx = -1;
+
+	*nh_id = 0;
 	if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len != 24 || rtm->rtm_table != RT_TABLE_MAIN)
 		return -1;
 	for (a = RTM_RTA(rtm); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		uint32_t dst, i;
 
+		if (a->rta_type == RTA_NH_ID && RTA_PAYLOAD(a) == 4)
+			memcpy(nh_id, RTA_DATA(a), 4);
 		if (a->rta_type != RTA_DST || RTA_PAYLOAD(a) != 4)
 			continue;
 		memcpy(&dst, RTA_DATA(a), 4);
@@ -288,9 +309,55 @@ static long loader_index(const struct loader *l, struct nlmsghdr *h)
 		if (dst < 0x64000000u)
 			return -1;
 		i = (dst - 0x64000000u) >> 8;
-		return i < l->n ? (long)i : -1;
+		idx = i < l->n ? (long)i : -1;
 	}
-	return -1;
+	return idx;
+}
+
+/* The NHA_ID of an RTM_DELNEXTHOP, or 0. */
+static uint32_t loader_nh_deleted(struct nlmsghdr *h)
+{
+	struct nhmsg *nhm = NLMSG_DATA(h);
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*nhm));
+	struct rtattr *a;
+	uint32_t id = 0;
+
+	for (a = (struct rtattr *)((char *)nhm + NLMSG_ALIGN(sizeof(*nhm))); RTA_OK(a, len);
+	     a = RTA_NEXT(a, len))
+		if (a->rta_type == NHA_ID && RTA_PAYLOAD(a) == 4)
+			memcpy(&id, RTA_DATA(a), 4);
+	return id;
+}
+
+/*
+ * The kernel announces RTM_DELNEXTHOP before it removes the object's routes
+ * (under the RTNL). A request that needs the RTNL too - deleting a route that
+ * does not exist - is answered only once that removal is over.
+ */
+static void loader_rtnl_barrier(void)
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg r;
+		struct rtattr a;
+		uint32_t dst;
+	} req = {
+	    .h = {.nlmsg_len = sizeof(req),
+	          .nlmsg_type = RTM_DELROUTE,
+	          .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+	          .nlmsg_seq = 1},
+	    .r = {.rtm_family = AF_INET, .rtm_dst_len = 32, .rtm_table = RT_TABLE_MAIN},
+	    .a = {.rta_len = RTA_LENGTH(4), .rta_type = RTA_DST},
+	    .dst = htonl(0xc612ffffu), /* 198.18.255.255/32: never routed here */
+	};
+	char ack[256];
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return;
+	if (send(fd, &req, sizeof(req), 0) == (ssize_t)sizeof(req))
+		(void)recv(fd, ack, sizeof(ack), 0);
+	close(fd);
 }
 
 static int loader_watch(struct loader *l)
@@ -298,13 +365,15 @@ static int loader_watch(struct loader *l)
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
 	                         .nl_groups = 1u << (RTNLGRP_IPV4_ROUTE - 1)};
 	uint8_t *present = calloc(l->n, 1);
-	uint32_t count = 0;
+	uint32_t *via = calloc(l->n, sizeof(*via)); /* each present route's nexthop object */
+	uint32_t count = 0, grp = RTNLGRP_NEXTHOP;
 	bool full = false;
 	int size = 256 << 20, rc = 0;
 	static char buf[1 << 16];
 
 	l->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (!present || l->fd < 0 || bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (!present || !via || l->fd < 0 || bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    setsockopt(l->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0) {
 		rc = -errno;
 		goto out;
 	}
@@ -325,12 +394,31 @@ static int loader_watch(struct loader *l)
 		}
 		left = (size_t)r;
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			uint32_t nh_id = 0;
 			long i = (h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELROUTE)
-			             ? loader_index(l, h)
+			             ? loader_index(l, h, &nh_id)
 			             : -1;
 
+			/*
+			 * The kernel removes the routes using a deleted nexthop object
+			 * without an RTM_DELROUTE each: only the RTM_DELNEXTHOP tells.
+			 */
+			if (h->nlmsg_type == RTM_DELNEXTHOP && (nh_id = loader_nh_deleted(h))) {
+				uint32_t before = count;
+
+				for (uint32_t j = 0; j < l->n; j++)
+					if (present[j] && via[j] == nh_id) {
+						present[j] = 0;
+						count--;
+					}
+				if (count != before)
+					loader_rtnl_barrier();
+				continue;
+			}
 			if (i < 0)
 				continue;
+			if (h->nlmsg_type == RTM_NEWROUTE)
+				via[i] = nh_id; /* a replace may move it to another object */
 			if (h->nlmsg_type == RTM_NEWROUTE && !present[i]) {
 				present[i] = 1;
 				count++;
@@ -349,6 +437,7 @@ static int loader_watch(struct loader *l)
 	}
 out:
 	free(present);
+	free(via);
 	if (rc == -ENOBUFS) {
 		fprintf(stderr, "fib_loader: notifications lost (ENOBUFS)\n");
 		return 3;
@@ -367,7 +456,7 @@ static void loader_usage(FILE *f)
 	           "  -p  rtm_protocol of the routes (default 99)\n"
 	           "  -x  add the routes through one kernel nexthop object (needs -d)\n"
 	           "  -k  phases to run (default both: install, then delete)\n"
-	           "  -o  order of the prefixes: asc (default), desc, bitrev\n"
+	           "  -o  order of the prefixes: asc (default), desc, bitrev, scatter[:CHUNK]\n"
 	           "  -b  microseconds of CPU work between windows (a daemon's parsing)\n");
 }
 
@@ -408,9 +497,12 @@ int main(int argc, char **argv)
 			phases = optarg;
 			break;
 		case 'o':
-			l.order = strcmp(optarg, "desc") == 0     ? 1
-			          : strcmp(optarg, "bitrev") == 0 ? 2
-			                                          : 0;
+			l.order = strcmp(optarg, "desc") == 0          ? 1
+			          : strcmp(optarg, "bitrev") == 0      ? 2
+			          : strncmp(optarg, "scatter", 7) == 0 ? 3
+			                                               : 0;
+			if (l.order == 3 && optarg[7] == ':')
+				l.chunk = (uint32_t)strtoul(optarg + 8, NULL, 10);
 			break;
 		case 'W':
 			watch = true;
