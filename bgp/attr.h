@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <tabby/bgp.h>
 #include <tabby/buf.h>
 #include <tabby/prefix.h>
 
@@ -148,6 +149,7 @@ struct bgp_attr_builder {
 	uint8_t path_buf[2 * BGP_MAX_EXT_MSG_LEN + 16];
 	uint8_t cluster_buf[BGP_MAX_EXT_MSG_LEN + 8];
 	uint8_t comm_buf[BGP_MAX_EXT_MSG_LEN + 8];
+	uint8_t lcomm_buf[12 * 256]; /* local originations' large communities */
 	uint8_t unknown_buf[BGP_MAX_EXT_MSG_LEN + 8];
 };
 
@@ -165,6 +167,9 @@ int bgp_attr_builder_strip_confed(struct bgp_attr_builder *b);
 /* RFC 4456 8: prepend a cluster id to CLUSTER_LIST. */
 int bgp_attr_builder_prepend_cluster(struct bgp_attr_builder *b, uint32_t id);
 int bgp_attr_builder_set_communities(struct bgp_attr_builder *b, const uint32_t *c, size_t n);
+/* RFC 8092 2: LARGE_COMMUNITY, 12 octets each (at most 256); -E2BIG beyond. */
+int bgp_attr_builder_set_large_communities(struct bgp_attr_builder *b,
+                                           const struct bgp_large_community *c, size_t n);
 /* Recompute as_path_len and neighbor_as from the AS_PATH part. */
 void bgp_attr_builder_path_info(struct bgp_attr_builder *b);
 

@@ -209,6 +209,24 @@ int bgp_attr_builder_set_communities(struct bgp_attr_builder *b, const uint32_t 
 	return 0;
 }
 
+int bgp_attr_builder_set_large_communities(struct bgp_attr_builder *b,
+                                           const struct bgp_large_community *c, size_t n)
+{
+	struct buf_writer w;
+
+	buf_writer_init_fixed(&w, b->lcomm_buf, sizeof(b->lcomm_buf));
+	for (size_t i = 0; i < n; i++) {
+		buf_put_u32(&w, c[i].global);
+		buf_put_u32(&w, c[i].local1);
+		buf_put_u32(&w, c[i].local2);
+	}
+	if (!buf_writer_ok(&w))
+		return -E2BIG;
+	b->part[BGP_PART_LARGE_COMMUNITY] = n ? b->lcomm_buf : NULL;
+	b->part_len[BGP_PART_LARGE_COMMUNITY] = w.len;
+	return 0;
+}
+
 /* Does a part made of 32-bit values (COMMUNITY, CLUSTER_LIST) hold v? */
 static bool bgp_attrs_part_has_u32(const struct bgp_attrs *a, enum bgp_attr_part part, uint32_t v)
 {

@@ -392,6 +392,12 @@ int bgp_originate(struct bgp_speaker *sp, const struct prefix *p,
 		if (err)
 			return err;
 	}
+	if (attrs && attrs->n_large_communities) {
+		err = bgp_attr_builder_set_large_communities(b, attrs->large_communities,
+		                                             attrs->n_large_communities);
+		if (err)
+			return err;
+	}
 	return rib_originate(sp->rib, &np, b);
 }
 

@@ -71,6 +71,11 @@ struct bgp_peer_config {
 	bool next_hop_self;      /* towards iBGP too (always towards eBGP) */
 };
 
+/* RFC 8092 large community: Global Administrator : Local Data Part 1 : Local Data Part 2. */
+struct bgp_large_community {
+	uint32_t global, local1, local2;
+};
+
 /* Attributes of a locally originated prefix. */
 struct bgp_route_attrs {
 	uint8_t origin; /* 0 IGP (default), 1 EGP, 2 INCOMPLETE */
@@ -80,6 +85,8 @@ struct bgp_route_attrs {
 	uint32_t local_pref;
 	const uint32_t *communities; /* RFC 1997, "65000:1" == 65000 << 16 | 1 */
 	size_t n_communities;
+	const struct bgp_large_community *large_communities; /* RFC 8092 */
+	size_t n_large_communities;
 };
 
 /* A best-path change for the FIB. */

@@ -23,6 +23,7 @@ src_tabbyd_tabbyd_SOURCES = \
 	src/tabbyd/bgp.c \
 	src/tabbyd/api_bgp.c \
 	src/tabbyd/routing_export.c \
+	src/tabbyd/routing_export_config.c \
 	src/tabbyd/routing_fib.c \
 	src/tabbyd/routing_fib_withdraw.c \
 	src/tabbyd/routing_fib_watch.c \
@@ -58,7 +59,7 @@ tests_unit_test_tabbyd_config_LDADD = src/lib/libtabby_common.a $(CJSON_LIBS) $(
 check_PROGRAMS += tests/unit/test_tabbyd_routing
 TESTS += tests/unit/test_tabbyd_routing
 tests_unit_test_tabbyd_routing_SOURCES = tests/unit/test_tabbyd_routing.c \
-	src/tabbyd/routing_export.c src/tabbyd/routing_fib.c \
+	src/tabbyd/routing_export.c src/tabbyd/routing_export_config.c src/tabbyd/routing_fib.c \
 	src/tabbyd/routing_fib_withdraw.c src/tabbyd/routing_fib_watch.c
 tests_unit_test_tabbyd_routing_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) \
 	$(LIBNL_CFLAGS) -I$(top_srcdir)/src/tabbyd
@@ -70,7 +71,7 @@ tests_unit_test_tabbyd_routing_LDADD = bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
 check_PROGRAMS += tests/unit/test_tabbyd_routing_export
 TESTS += tests/unit/test_tabbyd_routing_export
 tests_unit_test_tabbyd_routing_export_SOURCES = tests/unit/test_tabbyd_routing_export.c \
-	src/tabbyd/routing_export.c src/tabbyd/routing_fib.c \
+	src/tabbyd/routing_export.c src/tabbyd/routing_export_config.c src/tabbyd/routing_fib.c \
 	src/tabbyd/routing_fib_withdraw.c src/tabbyd/routing_fib_watch.c
 tests_unit_test_tabbyd_routing_export_CFLAGS = $(tests_unit_test_tabbyd_routing_CFLAGS)
 tests_unit_test_tabbyd_routing_export_LDADD = $(tests_unit_test_tabbyd_routing_LDADD)
@@ -112,7 +113,7 @@ tests_fuzz_fuzz_api_request_LDFLAGS = -fsanitize=fuzzer $(AM_LDFLAGS)
 # BGPConfiguration, Node and BGPPeer documents from the datastore.
 noinst_PROGRAMS += tests/fuzz/fuzz_routing_config
 tests_fuzz_fuzz_routing_config_SOURCES = tests/fuzz/fuzz_routing_config.c \
-	src/tabbyd/routing_config.c src/tabbyd/routing_peers.c
+	src/tabbyd/routing_config.c src/tabbyd/routing_peers.c src/tabbyd/routing_export_config.c
 tests_fuzz_fuzz_routing_config_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) -I$(top_srcdir)/src/tabbyd
 tests_fuzz_fuzz_routing_config_LDADD = src/policy/libtabby_policy.a src/store/libtabby_store.a \
 	src/lib/libtabby_common.a $(NFTABLES_LIBS) $(LIBNL_LIBS) $(SQLITE_LIBS) $(CJSON_LIBS) \

@@ -11,18 +11,16 @@
  *    so a top-of-rack router sees every node as an equal next hop (ECMP), as
  *    with Calico.
  * An exported prefix inside a CIDR of the configuration's prefixAdvertisements
- * carries its communities (RFC 1997 standard communities: a literal "A:B" or
- * a name from spec.communities; large communities "A:B:C", RFC 8092, are not
- * supported and skipped with a warning).
+ * carries its communities: RFC 1997 standard communities "A:B" and RFC 8092
+ * large communities "A:B:C", each a literal or a name from spec.communities.
  *
  * The blocks and addresses come from the IPAM documents in the datastore, the
- * rest from /tabby/v1/bgpconfig/default. A watch on /tabby/v1/ipam/ and one on
- * /tabby/v1/bgpconfig/ arm a debounce timer; when it fires, the lists are read
- * again and compared with what is originated: new prefixes are originated,
- * gone ones withdrawn. The timer fires at once (the next turn of the event
- * loop) when the last resync is at least 20 ms old, otherwise 20 ms after it:
- * a lone CNI ADD's new block is announced without waiting, and a burst of
- * ADDs costs one resync per 20 ms (the store delivers all the writes of one
+ * rest from /tabby/v1/bgpconfig/default (parsed in routing_export_config.c). A watch on
+ * /tabby/v1/ipam/ and one on /tabby/v1/bgpconfig/ arm a debounce timer; when it fires, the lists
+ * are read again and compared with what is originated: new prefixes are originated, gone ones
+ * withdrawn. The timer fires at once (the next turn of the event loop) when the last resync is at
+ * least 20 ms old, otherwise 20 ms after it: a lone CNI ADD's new block is announced without
+ * waiting, and a burst of ADDs costs one resync per 20 ms (the store delivers all the writes of one
  * ADD in one poll, so its affinity is confirmed when the resync reads it). A
  * malformed BGPConfiguration is logged (key and field) and ignored: the last
  * good service CIDRs and communities stay.
@@ -36,7 +34,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +52,6 @@
 #define ROUTING_EXPORT_PREFIX      STORE_KEY_PREFIX "ipam/"
 #define ROUTING_EXPORT_CFG_PREFIX  STORE_KEY_PREFIX "bgpconfig/"
 #define ROUTING_EXPORT_DEBOUNCE_MS 20
-#define ROUTING_EXPORT_MAX_CIDRS   TABBYD_BGP_MAX_ORIGINS
 
 /* What is originated, by kind; services never repeat a block or a borrowed address. */
 enum { RX_BLOCKS, RX_HOSTS, RX_SERVICES, RX_N };
@@ -97,252 +93,6 @@ static bool routing_export_in_any(const struct routing_export_set *sets, const s
 	return false;
 }
 
-/* ---- the BGPConfiguration (pure) ---- */
-
-static int routing_export_append(struct prefix **v, size_t *n, const struct prefix *p)
-{
-	struct prefix *nv;
-
-	if (routing_export_in(*v, *n, p))
-		return 0;
-	if (*n >= ROUTING_EXPORT_MAX_CIDRS)
-		return -E2BIG;
-	nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
-		return -ENOMEM;
-	nv[(*n)++] = *p;
-	*v = nv;
-	return 0;
-}
-
-static bool routing_export_number(const char **s, unsigned long *out)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)**s))
-		return false;
-	errno = 0;
-	*out = strtoul(*s, &end, 10);
-	if (errno || *out > UINT32_MAX)
-		return false;
-	*s = end;
-	return true;
-}
-
-/*
- * RFC 1997 "A:B" (0-65535 each) into A << 16 | B: 0; -ENOTSUP for a large
- * community "A:B:C" (RFC 8092, 32 bits each); -EINVAL otherwise.
- */
-static int routing_export_community(const char *s, uint32_t *out)
-{
-	unsigned long a, b, c;
-
-	if (!routing_export_number(&s, &a) || *s++ != ':' || !routing_export_number(&s, &b))
-		return -EINVAL;
-	if (*s == ':') {
-		s++;
-		return routing_export_number(&s, &c) && !*s ? -ENOTSUP : -EINVAL;
-	}
-	if (*s || a > 0xffff || b > 0xffff)
-		return -EINVAL;
-	*out = (uint32_t)(a << 16 | b);
-	return 0;
-}
-
-/* spec.communities: check every {name, value}; names point into root. */
-static int routing_export_names(const cJSON *root, const char ***names, const char ***values,
-                                size_t *n, struct json_error *je)
-{
-	const cJSON *arr;
-	char path[JSON_PATH_MAX];
-	uint32_t v;
-	int ret, i, cnt;
-
-	*n = 0;
-	ret = json_get_array(root, "spec.communities", &arr, je);
-	if (ret == -ENOENT)
-		return 0;
-	if (ret < 0)
-		return ret;
-	cnt = cJSON_GetArraySize(arr);
-	*names = calloc(cnt ? cnt : 1, sizeof(**names));
-	*values = calloc(cnt ? cnt : 1, sizeof(**values));
-	if (!*names || !*values)
-		return -ENOMEM;
-	for (i = 0; i < cnt; i++) {
-		snprintf(path, sizeof(path), "spec.communities[%d].name", i);
-		ret = json_get_string(root, path, &(*names)[i], je);
-		if (ret < 0)
-			return -EINVAL;
-		snprintf(path, sizeof(path), "spec.communities[%d].value", i);
-		ret = json_get_string(root, path, &(*values)[i], je);
-		if (ret < 0)
-			return -EINVAL;
-		ret = routing_export_community((*values)[i], &v);
-		if (ret == -EINVAL)
-			return json_error_at(je, path, "\"%.64s\" is not a community A:B or A:B:C",
-			                     (*values)[i]);
-		(*n)++;
-	}
-	return 0;
-}
-
-/* spec.prefixAdvertisements[i]: its CIDR and communities (names resolved). */
-static int routing_export_adv_parse(const cJSON *root, int i, const char **names,
-                                    const char **values, size_t n_names,
-                                    struct routing_export_adv *adv, struct json_error *je)
-{
-	const cJSON *arr;
-	char path[JSON_PATH_MAX];
-	const char *s, *lit;
-	uint32_t v;
-	size_t k;
-	int ret, j, cnt;
-
-	memset(adv, 0, sizeof(*adv));
-	snprintf(path, sizeof(path), "spec.prefixAdvertisements[%d].cidr", i);
-	ret = json_get_prefix(root, path, true, &adv->cidr, je);
-	if (ret < 0)
-		return -EINVAL;
-	snprintf(path, sizeof(path), "spec.prefixAdvertisements[%d].communities", i);
-	ret = json_get_array(root, path, &arr, je);
-	if (ret == -ENOENT)
-		return 0;
-	if (ret < 0)
-		return ret;
-	cnt = cJSON_GetArraySize(arr);
-	for (j = 0; j < cnt; j++) {
-		snprintf(path, sizeof(path), "spec.prefixAdvertisements[%d].communities[%d]", i, j);
-		if (json_get_string(root, path, &s, je) < 0)
-			return -EINVAL;
-		lit = s;
-		for (k = 0; k < n_names; k++)
-			if (strcmp(names[k], s) == 0) {
-				lit = values[k];
-				break;
-			}
-		ret = routing_export_community(lit, &v);
-		if (ret == -ENOTSUP) {
-			log_warn("bgp: %s: %s: large community \"%s\" is not supported; skipped",
-			         ROUTING_EXPORT_BGPCONFIG_KEY, path, lit);
-			continue;
-		}
-		if (ret < 0)
-			return json_error_at(
-			    je, path,
-			    "\"%.64s\" is neither a name in spec.communities nor a "
-			    "community A:B",
-			    s);
-		if (adv->n_communities >= TABBYD_BGP_MAX_COMMS)
-			return json_error_at(je, path, "more than %d communities",
-			                     TABBYD_BGP_MAX_COMMS);
-		adv->communities[adv->n_communities++] = v;
-	}
-	return 0;
-}
-
-void routing_export_bgpconfig_free(struct routing_export_bgpconfig *c)
-{
-	free(c->services);
-	free(c->advs);
-	memset(c, 0, sizeof(*c));
-}
-
-int routing_export_bgpconfig_parse(const char *json, struct routing_export_bgpconfig *out,
-                                   char *err, size_t errlen)
-{
-	static const char *const lists[] = {"serviceClusterIPs", "serviceExternalIPs",
-	                                    "serviceLoadBalancerIPs"};
-	struct json_error je = {0};
-	const char **names = NULL, **values = NULL;
-	size_t n_names = 0, l;
-	const cJSON *arr = NULL, *spec;
-	char path[JSON_PATH_MAX];
-	struct prefix p;
-	cJSON *root;
-	int ret, i, cnt;
-
-	memset(out, 0, sizeof(*out));
-	root = json_parse(ROUTING_EXPORT_BGPCONFIG_KEY, json, strlen(json), &je);
-	if (!root) {
-		ret = -EINVAL;
-		goto out;
-	}
-	ret = json_get_object(root, "spec", &spec, &je);
-	if (ret == -ENOENT) {
-		ret = 0;
-		goto out;
-	}
-	for (l = 0; ret == 0 && l < sizeof(lists) / sizeof(lists[0]); l++) {
-		snprintf(path, sizeof(path), "spec.%s", lists[l]);
-		ret = json_get_array(root, path, &arr, &je);
-		if (ret == -ENOENT) {
-			ret = 0;
-			continue;
-		}
-		cnt = ret == 0 ? cJSON_GetArraySize(arr) : 0;
-		for (i = 0; ret == 0 && i < cnt; i++) {
-			snprintf(path, sizeof(path), "spec.%s[%d].cidr", lists[l], i);
-			ret = json_get_prefix(root, path, true, &p, &je);
-			if (ret == 0)
-				ret = routing_export_append(&out->services, &out->n_services, &p);
-			if (ret == -E2BIG)
-				ret = json_error_at(&je, path, "more than %d service CIDRs",
-				                    ROUTING_EXPORT_MAX_CIDRS);
-		}
-	}
-	if (ret == 0)
-		ret = routing_export_names(root, &names, &values, &n_names, &je);
-	if (ret == 0) {
-		ret = json_get_array(root, "spec.prefixAdvertisements", &arr, &je);
-		if (ret == -ENOENT) {
-			ret = 0;
-			goto out;
-		}
-	}
-	cnt = ret == 0 ? cJSON_GetArraySize(arr) : 0;
-	if (cnt > 0) {
-		out->advs = calloc(cnt, sizeof(*out->advs));
-		if (!out->advs)
-			ret = -ENOMEM;
-	}
-	for (i = 0; ret == 0 && i < cnt; i++) {
-		ret = routing_export_adv_parse(root, i, names, values, n_names, &out->advs[i], &je);
-		out->n_advs += ret == 0;
-	}
-out:
-	if (ret == -ENOMEM) {
-		snprintf(err, errlen, "out of memory");
-	} else if (ret < 0) {
-		snprintf(err, errlen, "%s", je.text); /* a missing field is malformed too */
-		ret = -EINVAL;
-	}
-	if (ret < 0)
-		routing_export_bgpconfig_free(out);
-	free(names);
-	free(values);
-	cJSON_Delete(root);
-	return ret;
-}
-
-size_t routing_export_communities(const struct routing_export_bgpconfig *c, const struct prefix *p,
-                                  uint32_t *out, size_t max)
-{
-	size_t i, j, k, n = 0;
-
-	for (i = 0; i < c->n_advs; i++) {
-		if (!prefix_contains(&c->advs[i].cidr, p))
-			continue;
-		for (j = 0; j < c->advs[i].n_communities && n < max; j++) {
-			for (k = 0; k < n && out[k] != c->advs[i].communities[j]; k++)
-				;
-			if (k == n)
-				out[n++] = c->advs[i].communities[j];
-		}
-	}
-	return n;
-}
-
 /* ---- originations ---- */
 
 static bool routing_export_configured(const struct tabbyd *d, const struct prefix *p)
@@ -371,10 +121,13 @@ bool routing_export_is_local(const struct tabbyd *d, const struct prefix *p)
 static int routing_export_originate(struct routing_export *e, const struct prefix *p)
 {
 	uint32_t comms[TABBYD_BGP_MAX_COMMS];
-	struct bgp_route_attrs ra = {.communities = comms};
+	struct bgp_large_community large[TABBYD_BGP_MAX_COMMS];
+	struct bgp_route_attrs ra = {.communities = comms, .large_communities = large};
 
 	ra.n_communities = routing_export_communities(&e->cfg, p, comms, TABBYD_BGP_MAX_COMMS);
-	return bgp_originate(e->d->bgp, p, ra.n_communities ? &ra : NULL);
+	ra.n_large_communities =
+	    routing_export_large_communities(&e->cfg, p, large, TABBYD_BGP_MAX_COMMS);
+	return bgp_originate(e->d->bgp, p, ra.n_communities || ra.n_large_communities ? &ra : NULL);
 }
 
 /*

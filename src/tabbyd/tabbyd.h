@@ -17,8 +17,11 @@
  *   bgp_config.c   the `bgp:` section of the configuration
  *   bgp.c          the BGP speaker in the event loop: peers, originations, reload
  *   api_bgp.c      the REST API's /v1/bgp endpoints
- *   routing_export.c  originate affine blocks and borrowed addresses
+ *   routing_export.c  originate affine blocks, borrowed addresses, service CIDRs
+ *   routing_export_config.c  the BGPConfiguration's export settings (pure)
  *   routing_fib.c  learned best paths into the kernel, periodic reconciliation
+ *   routing_fib_withdraw.c  withdrawals at the end of the event, with their objects
+ *   routing_fib_watch.c  repair of learned routes deleted outside tabbyd
  *   routing_config.c  BGPConfiguration, BGPPeer, Node documents into structs
  *   routing_peers.c   settings in effect and the wanted sessions (pure)
  *   routing_sessions.c  sessions follow the cluster resources (watch, diff)
@@ -233,8 +236,10 @@ bool routing_export_is_local(const struct tabbyd *d, const struct prefix *p);
 #define ROUTING_EXPORT_BGPCONFIG_KEY "/tabby/v1/bgpconfig/default"
 struct routing_export_adv {
 	struct prefix cidr;
-	uint32_t communities[TABBYD_BGP_MAX_COMMS];
+	uint32_t communities[TABBYD_BGP_MAX_COMMS]; /* RFC 1997 A << 16 | B */
 	size_t n_communities;
+	struct bgp_large_community large[TABBYD_BGP_MAX_COMMS]; /* RFC 8092 */
+	size_t n_large;
 };
 struct routing_export_bgpconfig {
 	struct prefix *services; /* serviceClusterIPs, serviceExternalIPs, serviceLoadBalancerIPs */
@@ -249,6 +254,10 @@ void routing_export_bgpconfig_free(struct routing_export_bgpconfig *c);
 /* Communities of every prefixAdvertisement containing p, without repeats; returns the count. */
 size_t routing_export_communities(const struct routing_export_bgpconfig *c, const struct prefix *p,
                                   uint32_t *out, size_t max);
+/* The same for the large communities (RFC 8092). */
+size_t routing_export_large_communities(const struct routing_export_bgpconfig *c,
+                                        const struct prefix *p, struct bgp_large_community *out,
+                                        size_t max);
 /* routing_fib.c */
 int routing_fib_start(struct tabbyd *d);
 /* Before the speaker is freed: its withdrawals must not empty the kernel. */

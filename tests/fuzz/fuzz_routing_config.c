@@ -1,6 +1,7 @@
 /*
  * DOC: libFuzzer target for the cluster-routing documents tabbyd reads from
- * the datastore (src/tabbyd/routing_config.c).
+ * the datastore (src/tabbyd/routing_config.c, and the export settings of a
+ * BGPConfiguration: src/tabbyd/routing_export_config.c).
  *
  * The store may be written by other means than tabbyctl, so BGPConfiguration,
  * Node and BGPPeer documents are untrusted input. The first byte picks the
@@ -15,11 +16,13 @@
 #include <string.h>
 
 #include "routing_peers.h"
+#include "tabbyd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct routing_export_bgpconfig ec;
 	struct routing_bgpconfig bc;
 	struct routing_node node;
 	struct routing_bgppeer peer;
@@ -38,6 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 0:
 		memset(&bc, 0, sizeof(bc));
 		ret = routing_config_bgpconfig("default", json, &bc, err, sizeof(err));
+		if (ret < 0 && ret != -ENOMEM && !err[0])
+			abort();
+		err[0] = '\0';
+		ret = routing_export_bgpconfig_parse(json, &ec, err, sizeof(err));
+		if (ret == 0)
+			routing_export_bgpconfig_free(&ec);
 		break;
 	case 1:
 		memset(&node, 0, sizeof(node));

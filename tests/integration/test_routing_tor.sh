@@ -177,8 +177,8 @@ ecmp() {
 			.nexthops[0].ip] | sort | join(" ")'
 }
 bgpconfig "  serviceClusterIPs: [{cidr: 10.96.0.0/12}, {cidr: 'fd00:96::/108'}]" \
-	"  communities: [{name: svc, value: '64512:100'}]" \
-	"  prefixAdvertisements: [{cidr: 10.96.0.0/12, communities: [svc, '64512:7']}]" ||
+	"  communities: [{name: svc, value: '64512:100'}, {name: big, value: '64512:1:2'}]" \
+	"  prefixAdvertisements: [{cidr: 10.96.0.0/12, communities: [svc, '64512:7', big, '4200000000:5:6']}]" ||
 	tb_fail "tabbyctl apply of the BGPConfiguration"
 tb_assert "ToR: 10.96.0.0/12 with the 3 nodes as ECMP next hops" \
 	tb_wait_for 5 eval '[ "$(ecmp 10.96.0.0/12 ipv4)" = "198.18.0.1 198.18.0.2 198.18.0.3" ]'
@@ -189,6 +189,11 @@ communities() { # PREFIX FAMILY: the communities of every path at the ToR, one l
 }
 tb_assert "ToR: 10.96.0.0/12 carries the prefixAdvertisement's communities (64512:7 64512:100)" \
 	test "$(communities 10.96.0.0/12 ipv4)" = "64512:7 64512:100"
+large_communities() { # PREFIX FAMILY: the large communities (RFC 8092) of every path at the ToR
+	vty "show bgp $2 unicast $1 json" | jq -r '.paths[] | .largeCommunity.string // ""' | sort -u
+}
+tb_assert "ToR: 10.96.0.0/12 carries the large communities (64512:1:2 4200000000:5:6)" \
+	test "$(large_communities 10.96.0.0/12 ipv4)" = "64512:1:2 4200000000:5:6"
 tb_assert "ToR: fd00:96::/108 carries none" test "$(communities fd00:96::/108 ipv6)" = ""
 tb_assert "ToR: the nodes' blocks carry none" \
 	test "$(communities "${B4[1]}" ipv4)" = ""

@@ -54,9 +54,11 @@ static void test_parse_full(void **state)
 	    "{\"name\":\"big\",\"value\":\"64512:1:2\"}],"
 	    "\"prefixAdvertisements\":["
 	    "{\"cidr\":\"10.96.0.0/12\",\"communities\":[\"svc\",\"65000:7\",\"big\"]},"
-	    "{\"cidr\":\"10.0.0.0/8\",\"communities\":[\"64512:100\",\"1:2\"]},"
+	    "{\"cidr\":\"10.0.0.0/8\",\"communities\":[\"64512:100\",\"1:2\","
+	    "\"4200000000:7:4294967295\",\"64512:1:2\"]},"
 	    "{\"cidr\":\"fd00::/8\"}]}}";
 	struct routing_export_bgpconfig c;
+	struct bgp_large_community large[8];
 	struct prefix p;
 	uint32_t comms[8];
 	char err[600];
@@ -75,12 +77,29 @@ static void test_parse_full(void **state)
 	p = pfx("203.0.113.7/32"); /* a bare address is a host prefix */
 	assert_true(prefix_eq(&c.services[3], &p));
 
-	/* The large community "big" is skipped; a name resolves, a literal is taken. */
+	/* A name resolves, a literal is taken; "big" is a large community (RFC 8092). */
 	assert_int_equal(c.n_advs, 3);
 	assert_int_equal(c.advs[0].n_communities, 2);
 	assert_int_equal(c.advs[0].communities[0], C(64512, 100));
 	assert_int_equal(c.advs[0].communities[1], C(65000, 7));
+	assert_int_equal(c.advs[0].n_large, 1);
+	assert_int_equal(c.advs[0].large[0].global, 64512);
+	assert_int_equal(c.advs[0].large[0].local1, 1);
+	assert_int_equal(c.advs[0].large[0].local2, 2);
+	assert_int_equal(c.advs[1].n_large, 2);
+	assert_int_equal(c.advs[1].large[0].global, 4200000000u);
+	assert_int_equal(c.advs[1].large[0].local2, 4294967295u);
 	assert_int_equal(c.advs[2].n_communities, 0);
+	assert_int_equal(c.advs[2].n_large, 0);
+	/* Large ones of every advertisement containing the prefix, without repeats. */
+	p = pfx("10.96.0.0/12");
+	assert_int_equal(routing_export_large_communities(&c, &p, large, 8), 2);
+	assert_int_equal(large[0].global, 64512);
+	assert_int_equal(large[1].global, 4200000000u);
+	p = pfx("10.244.1.0/26");
+	assert_int_equal(routing_export_large_communities(&c, &p, large, 8), 2);
+	assert_int_equal(large[0].global, 4200000000u);
+	assert_int_equal(routing_export_large_communities(&c, &p, large, 1), 1);
 
 	/* A prefix inside both 10.96.0.0/12 and 10.0.0.0/8: the union, no repeat. */
 	p = pfx("10.96.0.0/12");
@@ -212,7 +231,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Communities of p's local route as "A:B,C:D" ("" without any), or NULL if not originated. */
+/*
+ * Communities of p's local route as "A:B,C:D" then the large ones "A:B:C" ("" without
+ * any), or NULL if not originated.
+ */
 static char *local_route(struct fixture *f, const char *p)
 {
 	cJSON *rib = bgp_rib_to_json(f->d.bgp), *r, *c;
@@ -231,6 +253,11 @@ static char *local_route(struct fixture *f, const char *p)
 		out = calloc(1, 256);
 		assert_non_null(out);
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r, "communities"))
+		{
+			len += (size_t)snprintf(out + len - 1, 256 - len, "%s%s",
+			                        len > 1 ? "," : "", c->valuestring);
+		}
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r, "large_communities"))
 		{
 			len += (size_t)snprintf(out + len - 1, 256 - len, "%s%s",
 			                        len > 1 ? "," : "", c->valuestring);
@@ -284,16 +311,17 @@ static void test_services_watch(void **state)
 	/* A second list, an IPv6 CIDR and a community: all through the watch. */
 	put_config(f, "{\"serviceClusterIPs\":[{\"cidr\":\"10.96.0.0/12\"}],"
 	              "\"serviceLoadBalancerIPs\":[{\"cidr\":\"fd00:96::/108\"}],"
-	              "\"communities\":[{\"name\":\"svc\",\"value\":\"64512:100\"}],"
+	              "\"communities\":[{\"name\":\"svc\",\"value\":\"64512:100\"},"
+	              "{\"name\":\"big\",\"value\":\"4200000000:1:2\"}],"
 	              "\"prefixAdvertisements\":[{\"cidr\":\"10.96.0.0/12\","
-	              "\"communities\":[\"svc\"]}]}");
+	              "\"communities\":[\"svc\",\"big\",\"64512:7:8\"]}]}");
 	assert_true(wait_route(f, "fd00:96::/108", ""));
-	assert_true(wait_route(f, "10.96.0.0/12", "64512:100"));
+	assert_true(wait_route(f, "10.96.0.0/12", "64512:100,4200000000:1:2,64512:7:8"));
 
 	/* Malformed: ignored, the last good CIDRs and communities stay. */
 	put_config(f, "{\"serviceClusterIPs\":[{\"cidr\":\"not-a-cidr\"}]}");
 	assert_false(wait_route(f, "10.96.0.0/12", NULL)); /* 2 s without a withdrawal */
-	assert_true(wait_route(f, "10.96.0.0/12", "64512:100"));
+	assert_true(wait_route(f, "10.96.0.0/12", "64512:100,4200000000:1:2,64512:7:8"));
 	assert_true(wait_route(f, "fd00:96::/108", ""));
 
 	/* One CIDR removed: withdrawn; the other stays, without the dropped community. */
