@@ -68,6 +68,15 @@ tests_unit_test_tabbyd_routing_LDADD = bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
 	$(LIBEVENT_LIBS) $(LIBNL_LIBS) $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \
 	$(UNIT_LIBS)
 
+# The FIB's deferred withdrawals and repair, in a namespace of its own (root).
+check_PROGRAMS += tests/unit/test_tabbyd_routing_fib
+TESTS += tests/unit/test_tabbyd_routing_fib
+tests_unit_test_tabbyd_routing_fib_SOURCES = tests/unit/test_tabbyd_routing_fib.c \
+	src/tabbyd/routing_export.c src/tabbyd/routing_export_config.c src/tabbyd/routing_fib.c \
+	src/tabbyd/routing_fib_withdraw.c src/tabbyd/routing_fib_watch.c
+tests_unit_test_tabbyd_routing_fib_CFLAGS = $(tests_unit_test_tabbyd_routing_CFLAGS)
+tests_unit_test_tabbyd_routing_fib_LDADD = $(tests_unit_test_tabbyd_routing_LDADD)
+
 check_PROGRAMS += tests/unit/test_tabbyd_routing_export
 TESTS += tests/unit/test_tabbyd_routing_export
 tests_unit_test_tabbyd_routing_export_SOURCES = tests/unit/test_tabbyd_routing_export.c \

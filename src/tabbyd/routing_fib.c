@@ -274,7 +274,7 @@ static void routing_fib_apply(struct routing_fib *f, struct fib_batch *b,
 		routing_fib_grow(f);
 }
 
-static void routing_fib_best_cb(void *arg, const struct bgp_best_change *ch, size_t n)
+void routing_fib_best_cb(void *arg, const struct bgp_best_change *ch, size_t n)
 {
 	struct routing_fib *f = arg;
 	struct fib_batch *b;

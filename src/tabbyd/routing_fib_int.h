@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <tabby/bgp.h>
 #include <tabby/dataplane.h>
 
 struct tabbyd;
@@ -46,6 +47,8 @@ struct routing_fib_route **routing_fib_slot(struct routing_fib *f, const struct 
 void routing_fib_to_dp(const struct routing_fib_route *r, struct dp_route *out);
 struct fib_batch *routing_fib_batch(struct routing_fib *f);
 void routing_fib_flush(struct routing_fib *f, struct fib_batch *b);
+/* The speaker's best-path changes (bgp_subscribe_best); tests call it directly. */
+void routing_fib_best_cb(void *arg, const struct bgp_best_change *ch, size_t n);
 /* Compare the kernel's learned routes with the table and put them right. */
 void routing_fib_reconcile(struct routing_fib *f, bool purge_stale);
 
