@@ -3,7 +3,8 @@
  *
  * Each test runs in a network namespace of its own (unshare): an uplink veth
  * up0 (198.18.0.1/24), a tabbyd with a speaker that has no peers, and the FIB
- * fed best-path changes directly (routing_fib_best_cb), as the speaker would.
+ * fed best-path changes directly (routing_fib_best_cb), as the speaker would
+ * (IPv4, and IPv6 over 2001:db8::1/64).
  * What reached the kernel is read back with iproute2. Checked: withdrawals
  * wait for the end of the event; all routes of a nexthop object go with the
  * object; a route withdrawn and learned again in the same event stays (moved
@@ -37,7 +38,7 @@
 
 struct fixture {
 	struct tabbyd d;
-	struct addr gw2, gw3;
+	struct addr gw2, gw3, gw6;
 };
 
 static int sh(char *out, size_t len, const char *fmt, ...)
@@ -74,7 +75,8 @@ static int setup(void **state)
 	if (!f || unshare(CLONE_NEWNET) < 0 ||
 	    system("ip link set lo up && ip link add up0 type veth peer name up1 && "
 	           "ip link set up0 up && ip link set up1 up && "
-	           "ip addr add 198.18.0.1/24 dev up0") != 0)
+	           "ip addr add 198.18.0.1/24 dev up0 && "
+	           "ip -6 addr add 2001:db8::1/64 dev up0 nodad") != 0)
 		return -1;
 	log_init("test_tabbyd_routing_fib", LOG_ERR, LOG_TARGET_STDERR);
 	f->d.base = event_base_new();
@@ -87,6 +89,7 @@ static int setup(void **state)
 		return -1;
 	assert_int_equal(addr_parse("198.18.0.2", &f->gw2), 0);
 	assert_int_equal(addr_parse("198.18.0.3", &f->gw3), 0);
+	assert_int_equal(addr_parse("2001:db8::2", &f->gw6), 0);
 	*state = f;
 	return 0;
 }
@@ -104,16 +107,22 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Best-path changes for 10.1.<first>.0/24 .. 10.1.<first + n - 1>.0/24, via gw or withdrawn. */
-static void feed(struct fixture *f, unsigned first, unsigned n, const struct addr *gw)
+/*
+ * Best-path changes for 10.1.<first>.0/24 .. 10.1.<first + n - 1>.0/24 (with an IPv6
+ * gw: 2001:db8:1:<first>::/64 ...), via gw, or withdrawn (v6: withdraw the IPv6 ones).
+ */
+static void feed_af(struct fixture *f, unsigned first, unsigned n, const struct addr *gw, bool v6)
 {
 	struct bgp_best_change ch[N_ROUTES];
-	char pb[32];
+	char pb[48];
 
 	assert_true(n <= N_ROUTES);
 	memset(ch, 0, sizeof(ch));
 	for (unsigned i = 0; i < n; i++) {
-		snprintf(pb, sizeof(pb), "10.1.%u.0/24", first + i);
+		if (v6)
+			snprintf(pb, sizeof(pb), "2001:db8:1:%x::/64", first + i);
+		else
+			snprintf(pb, sizeof(pb), "10.1.%u.0/24", first + i);
 		assert_int_equal(prefix_parse(pb, &ch[i].prefix, true), 0);
 		ch[i].withdrawn = gw == NULL;
 		ch[i].n_next_hops = gw ? 1 : 0;
@@ -121,6 +130,11 @@ static void feed(struct fixture *f, unsigned first, unsigned n, const struct add
 		ch[i].peer = gw;
 	}
 	routing_fib_best_cb(f->d.rt_fib, ch, n);
+}
+
+static void feed(struct fixture *f, unsigned first, unsigned n, const struct addr *gw)
+{
+	feed_af(f, first, n, gw, false);
 }
 
 static void run_loop(struct fixture *f)
@@ -149,6 +163,20 @@ static void test_bulk_withdrawal(void **state)
 	assert_int_equal(count(OBJECTS), 0);
 	sh(out, sizeof(out), "ip route show 10.1.5.0/24");
 	assert_string_equal(out, "");
+}
+
+static void test_bulk_withdrawal_ipv6(void **state)
+{
+	struct fixture *f = *state;
+
+	feed_af(f, 0, 100, &f->gw6, true);
+	assert_int_equal(count("ip -6 route show proto 84 | grep '^2001:db8:1:' | grep -c nhid"),
+	                 1);
+	assert_int_equal(count("ip -6 route show proto 84 | grep '^2001:db8:1:'"), 100);
+	feed_af(f, 0, 100, NULL, true);
+	run_loop(f);
+	assert_int_equal(count("ip -6 route show proto 84 | grep '^2001:db8:1:'"), 0);
+	assert_int_equal(count(OBJECTS), 0);
 }
 
 static void test_learned_again(void **state)
@@ -217,6 +245,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_bulk_withdrawal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bulk_withdrawal_ipv6, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_learned_again, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_partial_withdrawal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_repair, setup, teardown),
