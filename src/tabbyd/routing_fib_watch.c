@@ -7,7 +7,10 @@
  * the million RTM_NEWROUTE of our own installs). When a route we want and
  * installed is deleted by someone else (by hand, another tool), a
  * reconciliation runs ROUTING_FIB_REPAIR_MS later (one for a burst of
- * deletions), so it is back at once rather than at the next period. Our own
+ * deletions), so it is back at once rather than at the next period. A
+ * reconciliation lists every learned route, so with a large table the delay
+ * grows to four times what the last repair took: a tool deleting routes in a
+ * loop cannot keep tabbyd busy more than a fifth of the time. Our own
  * deletions concern prefixes that are no longer in the table: ignored. Lost
  * notifications (ENOBUFS) also ask for a reconciliation. Routes the kernel
  * removes itself (their link went down, their nexthop object deleted) come
@@ -19,6 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -40,7 +44,16 @@ struct routing_fib_watch {
 	struct routing_fib *f;
 	struct nl_sock *sk;
 	struct event *ev, *repair;
+	uint64_t last_cost_us; /* how long the last repair's reconciliation took */
 };
+
+static uint64_t routing_fib_watch_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 /* Only RTM_DELROUTE with rtm_protocol TABBY_RTPROT reaches the socket. */
 static int routing_fib_watch_filter(int fd)
@@ -69,16 +82,20 @@ static int routing_fib_watch_filter(int fd)
 static void routing_fib_watch_repair_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct routing_fib_watch *w = arg;
+	uint64_t t0 = routing_fib_watch_now_us();
 
 	(void)fd;
 	(void)what;
 	log_info("fib: learned routes were deleted outside tabbyd; reconciling");
 	routing_fib_reconcile(w->f, false);
+	w->last_cost_us = routing_fib_watch_now_us() - t0;
 }
 
 static void routing_fib_watch_schedule(struct routing_fib_watch *w)
 {
-	struct timeval tv = {.tv_usec = ROUTING_FIB_REPAIR_MS * 1000};
+	uint64_t us = ROUTING_FIB_REPAIR_MS * 1000u + 4 * w->last_cost_us;
+	struct timeval tv = {.tv_sec = (time_t)(us / 1000000u),
+	                     .tv_usec = (suseconds_t)(us % 1000000u)};
 
 	if (!evtimer_pending(w->repair, NULL))
 		evtimer_add(w->repair, &tv);
