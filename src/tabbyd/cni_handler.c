@@ -585,7 +585,7 @@ static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct 
 	struct dp_endpoint ep = {0};
 	struct dp_endpoint_result res = {0};
 	struct dp_endpoint_pending pend = {.podfd = -1};
-	double t_release, t_both;
+	double t_release, t_both, t_blocks, t_created, t_addrs = 0, t_finished = 0, t_commit;
 	bool stored = false, finished = false, wired = false;
 	size_t i, n_wired = 0;
 	struct timespec t0;
@@ -631,14 +631,18 @@ static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct 
 	 * IPAM publishes the addresses just before its commit: wire the pod with
 	 * them while the fsync runs. Nothing is reported before both are done.
 	 */
+	t_created = cni_lap(&t0);
 	if (ret == 0 && cni_job_wait_addrs(&doc, ep.addrs, &n_wired)) {
+		t_addrs = cni_lap(&t0);
 		ep.n_addrs = (unsigned)(n_wired < DP_MAX_ADDRS ? n_wired : DP_MAX_ADDRS);
 		ret = dp_endpoint_finish(d->nl, &ep, &pend, &res); /* aborts the pair on failure */
 		finished = true;
 		wired = ret == 0;
+		t_finished = cni_lap(&t0);
 	}
 	cni_job_wait();
-	t_both = cni_lap(&t0);
+	t_commit = cni_lap(&t0);
+	t_both = t_created + t_addrs + t_finished + t_commit;
 	if (job.ret < 0) {
 		/* The committer's reply stands; nothing of it is in the store: unwire. */
 		if (wired)
@@ -667,11 +671,7 @@ static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct 
 	}
 	if (!cni_blackholed(d, addrs, job.n))
 		cni_blackholes_sync(d);
-	log_debug("ADD %s: release %.2f ms, assign+endpoint || wire %.2f ms, blocks %.2f ms "
-	          "(create %.2f ms, sysctl %.2f ms, host %.2f ms, podns %.2f ms, pod %.2f ms, "
-	          "assign+endpoint %.2f ms)",
-	          id, t_release, t_both, cni_lap(&t0), res.t_create, res.t_sysctl, res.t_host,
-	          res.t_pod_open, res.t_pod, job.ms);
+	t_blocks = cni_lap(&t0);
 	rep->body = cni_add_reply(req, &res, addrs, job.n);
 	if (!rep->body) {
 		cni_fail(rep, 500, 5, NULL, "out of memory");
@@ -680,6 +680,18 @@ static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct 
 	}
 	/* Policed from its first packet, not only once the store's watch comes round. */
 	policy_agent_endpoint_changed(d, key, doc.doc);
+	/*
+	 * The main thread's path: pair created, addresses published by the
+	 * committer (waited), pod wired, commit done (waited); the dataplane's
+	 * steps and the committer's whole job in parentheses.
+	 */
+	log_debug(
+	    "ADD %s: release %.2f ms, assign+endpoint || wire %.2f ms (pair %.2f, "
+	    "wait addresses %.2f, finish %.2f, wait commit %.2f), blocks %.2f ms, "
+	    "reply+policy %.2f ms (create %.2f ms, sysctl %.2f ms, host %.2f ms, podns %.2f ms, "
+	    "pod %.2f ms, assign+endpoint %.2f ms)",
+	    id, t_release, t_both, t_created, t_addrs, t_finished, t_commit, t_blocks, cni_lap(&t0),
+	    res.t_create, res.t_sysctl, res.t_host, res.t_pod_open, res.t_pod, job.ms);
 	rep->http_status = 200;
 	log_info("endpoint %s added: %s in %s via %s", id, req->ifname, req->netns,
 	         res.host_ifname);
