@@ -185,15 +185,15 @@ static int rib_json_route(void *arg, const struct prefix *p, const struct rib_ro
 	}
 	cp = bgp_attrs_part(a, BGP_PART_LARGE_COMMUNITY, &clen);
 	if (clen >= 12) {
-		comm = cJSON_AddArrayToObject(o, "large_communities");
-		for (i = 0; comm && i + 12 <= clen; i += 12) {
-			char cb[40];
-			uint32_t v[3];
+		struct buf_reader lr;
+		uint32_t v[3];
 
-			for (unsigned k = 0; k < 3; k++)
-				v[k] = (uint32_t)cp[i + 4 * k] << 24 |
-				       (uint32_t)cp[i + 4 * k + 1] << 16 |
-				       (uint32_t)cp[i + 4 * k + 2] << 8 | cp[i + 4 * k + 3];
+		comm = cJSON_AddArrayToObject(o, "large_communities");
+		buf_reader_init(&lr, cp, clen);
+		while (comm && buf_get_u32(&lr, &v[0]) == 0 && buf_get_u32(&lr, &v[1]) == 0 &&
+		       buf_get_u32(&lr, &v[2]) == 0) {
+			char cb[40];
+
 			snprintf(cb, sizeof(cb), "%u:%u:%u", v[0], v[1], v[2]);
 			cJSON_AddItemToArray(comm, cJSON_CreateString(cb));
 		}

@@ -18,13 +18,14 @@ src_dataplane_libtabby_dataplane_a_SOURCES = \
 
 check_PROGRAMS += tests/unit/test_dataplane
 TESTS += tests/unit/test_dataplane
-tests_unit_test_dataplane_SOURCES = tests/unit/test_dataplane.c
+tests_unit_test_dataplane_SOURCES = tests/unit/test_dataplane.c tests/unit/netns_helpers.h
 tests_unit_test_dataplane_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS)
 tests_unit_test_dataplane_LDADD = src/dataplane/libtabby_dataplane.a $(LIBNL_LIBS) $(UNIT_LIBS)
 
 check_PROGRAMS += tests/unit/test_dataplane_nexthop
 TESTS += tests/unit/test_dataplane_nexthop
-tests_unit_test_dataplane_nexthop_SOURCES = tests/unit/test_dataplane_nexthop.c
+tests_unit_test_dataplane_nexthop_SOURCES = tests/unit/test_dataplane_nexthop.c \
+	tests/unit/netns_helpers.h
 tests_unit_test_dataplane_nexthop_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS)
 tests_unit_test_dataplane_nexthop_LDADD = src/dataplane/libtabby_dataplane.a \
 	src/lib/libtabby_common.a $(LIBNL_LIBS) $(UNIT_LIBS)

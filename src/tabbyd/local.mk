@@ -72,6 +72,7 @@ tests_unit_test_tabbyd_routing_LDADD = bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
 check_PROGRAMS += tests/unit/test_tabbyd_routing_fib
 TESTS += tests/unit/test_tabbyd_routing_fib
 tests_unit_test_tabbyd_routing_fib_SOURCES = tests/unit/test_tabbyd_routing_fib.c \
+	tests/unit/netns_helpers.h \
 	src/tabbyd/routing_export.c src/tabbyd/routing_export_config.c src/tabbyd/routing_fib.c \
 	src/tabbyd/routing_fib_withdraw.c src/tabbyd/routing_fib_watch.c
 tests_unit_test_tabbyd_routing_fib_CFLAGS = $(tests_unit_test_tabbyd_routing_CFLAGS)

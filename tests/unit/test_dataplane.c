@@ -30,6 +30,8 @@
 
 #include <tabby/dataplane.h>
 
+#include "netns_helpers.h"
+
 static struct nl_ctx *ctx;
 
 struct pod {
@@ -76,43 +78,6 @@ static void pod_free(struct pod *p)
 	kill(p->pid, SIGTERM);
 	waitpid(p->pid, NULL, 0);
 }
-
-/* Output of a shell command (stdout and stderr), and its exit status. */
-static int sh(char *out, size_t len, const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	size_t n = 0;
-	FILE *f;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	if (out) {
-		n = fread(out, 1, len - 1, f);
-		out[n] = '\0';
-	} else {
-		char sink[256];
-
-		while (fread(sink, 1, sizeof(sink), f) > 0)
-			;
-	}
-	return WEXITSTATUS(pclose(f));
-}
-
-#define assert_contains(hay, needle)                                                               \
-	do {                                                                                       \
-		if (!strstr((hay), (needle)))                                                      \
-			fail_msg("expected \"%s\" in:\n%s", (needle), (hay));                      \
-	} while (0)
-#define assert_not_contains(hay, needle)                                                           \
-	do {                                                                                       \
-		if (strstr((hay), (needle)))                                                       \
-			fail_msg("did not expect \"%s\" in:\n%s", (needle), (hay));                \
-	} while (0)
 
 static void read_sysctl(const char *path, char *buf, size_t len)
 {
@@ -691,21 +656,13 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fib_batch, node_setup, node_teardown),
 	    cmocka_unit_test_setup_teardown(test_default_mtu, node_setup, node_teardown),
 	};
-	const char *ci = getenv("CI");
-	bool strict = ci && strcmp(ci, "true") == 0;
+	/* Everything, setup included, happens in namespaces of our own. iproute2 (ip),
+	 * util-linux (nsenter) and iputils-ping read back and test the wiring. */
+	int rc = netns_unit_enter(
+	    "test_dataplane", "(command -v ip && command -v nsenter && command -v ping) >/dev/null",
+	    "ip, nsenter and ping");
 
-	/* Everything, setup included, happens in namespaces of our own. */
-	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
-		fprintf(stderr, "test_dataplane: %s: needs root to create network namespaces%s\n",
-		        geteuid() ? "not root" : strerror(errno),
-		        strict ? " (CI=true: failing instead of skipping)" : "; SKIP");
-		return strict ? 1 : 77;
-	}
-	/* iproute2 (ip), util-linux (nsenter) and iputils-ping read back and test the wiring. */
-	if (system("(command -v ip && command -v nsenter && command -v ping) >/dev/null") != 0) {
-		fprintf(stderr, "test_dataplane: needs ip, nsenter and ping%s\n",
-		        strict ? " (CI=true: failing instead of skipping)" : "; SKIP");
-		return strict ? 1 : 77;
-	}
+	if (rc)
+		return rc;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

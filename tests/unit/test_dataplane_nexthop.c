@@ -24,52 +24,9 @@
 
 #include <tabby/dataplane.h>
 
+#include "netns_helpers.h"
+
 static struct nl_ctx *ctx;
-
-static int sh(char *out, size_t len, const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	size_t n;
-	FILE *f;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	if (out) {
-		n = fread(out, 1, len - 1, f);
-		out[n] = '\0';
-	} else {
-		char sink[256];
-
-		while (fread(sink, 1, sizeof(sink), f) > 0)
-			;
-	}
-	return WEXITSTATUS(pclose(f));
-}
-
-#define assert_contains(hay, needle)                                                               \
-	do {                                                                                       \
-		if (!strstr((hay), (needle)))                                                      \
-			fail_msg("expected \"%s\" in:\n%s", (needle), (hay));                      \
-	} while (0)
-#define assert_not_contains(hay, needle)                                                           \
-	do {                                                                                       \
-		if (strstr((hay), (needle)))                                                       \
-			fail_msg("did not expect \"%s\" in:\n%s", (needle), (hay));                \
-	} while (0)
-
-/* Lines of a command's output. */
-static int lines(const char *cmd)
-{
-	char out[64];
-
-	sh(out, sizeof(out), "%s | wc -l", cmd);
-	return atoi(out);
-}
 
 struct errs {
 	int n;
@@ -593,16 +550,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_adopt_gc_sync, node_setup, node_teardown),
 	    cmocka_unit_test_setup_teardown(test_errors_attributed, node_setup, node_teardown),
 	};
-	const char *ci = getenv("CI");
-	bool strict = ci && strcmp(ci, "true") == 0;
+	int rc = netns_unit_enter("test_dataplane_nexthop", "ip nexthop show >/dev/null 2>&1",
+	                          "a kernel with nexthop objects (5.3+)");
 
-	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0 ||
-	    system("ip nexthop show >/dev/null 2>&1") != 0) {
-		fprintf(stderr,
-		        "test_dataplane_nexthop: needs root, network namespaces and a "
-		        "kernel with nexthop objects (5.3+)%s\n",
-		        strict ? " (CI=true: failing instead of skipping)" : "; SKIP");
-		return strict ? 1 : 77;
-	}
+	if (rc)
+		return rc;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,7 @@
 
 #include <tabby/log.h>
 
+#include "netns_helpers.h"
 #include "routing_fib_int.h"
 #include "tabbyd.h"
 
@@ -40,31 +41,6 @@ struct fixture {
 	struct tabbyd d;
 	struct addr gw2, gw3, gw6;
 };
-
-static int sh(char *out, size_t len, const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	size_t n;
-	FILE *f;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	n = fread(out, 1, len - 1, f);
-	out[n] = '\0';
-	return WEXITSTATUS(pclose(f));
-}
-
-static int count(const char *cmd)
-{
-	char out[64];
-
-	sh(out, sizeof(out), "%s | wc -l", cmd);
-	return atoi(out);
-}
 
 static int setup(void **state)
 {
@@ -151,16 +127,16 @@ static void test_bulk_withdrawal(void **state)
 	char out[256];
 
 	feed(f, 0, N_ROUTES, &f->gw2);
-	assert_int_equal(count(ROUTES " | grep -c nhid"), 1);
-	assert_int_equal(count(ROUTES), N_ROUTES);
-	assert_int_equal(count(OBJECTS), 1);
+	assert_int_equal(lines(ROUTES " | grep nhid"), N_ROUTES);
+	assert_int_equal(lines(ROUTES), N_ROUTES);
+	assert_int_equal(lines(OBJECTS), 1);
 	/* Withdrawn in two batches: still in the kernel until the event is over. */
 	feed(f, 0, N_ROUTES / 2, NULL);
 	feed(f, N_ROUTES / 2, N_ROUTES / 2, NULL);
-	assert_int_equal(count(ROUTES), N_ROUTES);
+	assert_int_equal(lines(ROUTES), N_ROUTES);
 	run_loop(f);
-	assert_int_equal(count(ROUTES), 0);
-	assert_int_equal(count(OBJECTS), 0);
+	assert_int_equal(lines(ROUTES), 0);
+	assert_int_equal(lines(OBJECTS), 0);
 	sh(out, sizeof(out), "ip route show 10.1.5.0/24");
 	assert_string_equal(out, "");
 }
@@ -170,13 +146,12 @@ static void test_bulk_withdrawal_ipv6(void **state)
 	struct fixture *f = *state;
 
 	feed_af(f, 0, 100, &f->gw6, true);
-	assert_int_equal(count("ip -6 route show proto 84 | grep '^2001:db8:1:' | grep -c nhid"),
-	                 1);
-	assert_int_equal(count("ip -6 route show proto 84 | grep '^2001:db8:1:'"), 100);
+	assert_int_equal(lines("ip -6 route show proto 84 | grep '^2001:db8:1:' | grep nhid"), 100);
+	assert_int_equal(lines("ip -6 route show proto 84 | grep '^2001:db8:1:'"), 100);
 	feed_af(f, 0, 100, NULL, true);
 	run_loop(f);
-	assert_int_equal(count("ip -6 route show proto 84 | grep '^2001:db8:1:'"), 0);
-	assert_int_equal(count(OBJECTS), 0);
+	assert_int_equal(lines("ip -6 route show proto 84 | grep '^2001:db8:1:'"), 0);
+	assert_int_equal(lines(OBJECTS), 0);
 }
 
 static void test_learned_again(void **state)
@@ -185,24 +160,24 @@ static void test_learned_again(void **state)
 	char out[256];
 
 	feed(f, 0, N_ROUTES, &f->gw2);
-	assert_int_equal(count(ROUTES), N_ROUTES);
+	assert_int_equal(lines(ROUTES), N_ROUTES);
 	/* All withdrawn, then 10.1.5.0/24 learned again over another next hop, same event. */
 	feed(f, 0, N_ROUTES, NULL);
 	feed(f, 5, 1, &f->gw3);
 	run_loop(f);
-	assert_int_equal(count(ROUTES), 1);
+	assert_int_equal(lines(ROUTES), 1);
 	sh(out, sizeof(out),
 	   "ip nexthop show id $(ip route show 10.1.5.0/24 proto 84 | "
 	   "sed -n 's/.*nhid \\([0-9]*\\) .*/\\1/p')");
 	if (!strstr(out, "via 198.18.0.3"))
 		fail_msg("10.1.5.0/24 is not through 198.18.0.3's object: %s", out);
-	assert_int_equal(count(OBJECTS), 1); /* 198.18.0.2's went with its routes */
+	assert_int_equal(lines(OBJECTS), 1); /* 198.18.0.2's went with its routes */
 	/* Withdrawn and learned again over the same next hop: never left the kernel. */
 	feed(f, 5, 1, NULL);
 	feed(f, 5, 1, &f->gw3);
-	assert_int_equal(count(ROUTES), 1);
+	assert_int_equal(lines(ROUTES), 1);
 	run_loop(f);
-	assert_int_equal(count(ROUTES), 1);
+	assert_int_equal(lines(ROUTES), 1);
 }
 
 static void test_partial_withdrawal(void **state)
@@ -212,10 +187,10 @@ static void test_partial_withdrawal(void **state)
 	feed(f, 0, N_ROUTES, &f->gw2);
 	feed(f, 0, 10, NULL);
 	run_loop(f);
-	assert_int_equal(count(ROUTES), N_ROUTES - 10);
-	assert_int_equal(count(OBJECTS), 1);
-	assert_int_equal(count("ip route show 10.1.3.0/24"), 0);
-	assert_int_equal(count("ip route show 10.1.13.0/24"), 1);
+	assert_int_equal(lines(ROUTES), N_ROUTES - 10);
+	assert_int_equal(lines(OBJECTS), 1);
+	assert_int_equal(lines("ip route show 10.1.3.0/24"), 0);
+	assert_int_equal(lines("ip route show 10.1.13.0/24"), 1);
 }
 
 static void test_repair(void **state)
@@ -226,19 +201,19 @@ static void test_repair(void **state)
 	feed(f, 0, 20, &f->gw2);
 	run_loop(f);
 	assert_int_equal(system("ip route del 10.1.7.0/24 proto 84"), 0);
-	assert_int_equal(count(ROUTES), 19);
-	for (i = 0; i < 100 && count(ROUTES) != 20; i++) {
+	assert_int_equal(lines(ROUTES), 19);
+	for (i = 0; i < 100 && lines(ROUTES) != 20; i++) {
 		event_base_loop(f->d.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 		usleep(10000);
 	}
-	assert_int_equal(count("ip route show 10.1.7.0/24 proto 84 | grep nhid"), 1);
+	assert_int_equal(lines("ip route show 10.1.7.0/24 proto 84 | grep nhid"), 1);
 	/* The FIB's own deletions are not repaired. */
 	feed(f, 0, 20, NULL);
 	for (i = 0; i < 30; i++) {
 		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
 		usleep(10000);
 	}
-	assert_int_equal(count(ROUTES), 0);
+	assert_int_equal(lines(ROUTES), 0);
 }
 
 int main(void)
@@ -250,16 +225,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_partial_withdrawal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_repair, setup, teardown),
 	};
-	const char *ci = getenv("CI");
-	bool strict = ci && strcmp(ci, "true") == 0;
+	int rc = netns_unit_enter("test_tabbyd_routing_fib", "ip nexthop show >/dev/null 2>&1",
+	                          "a kernel with nexthop objects (5.3+)");
 
-	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0 ||
-	    system("ip nexthop show >/dev/null 2>&1") != 0) {
-		fprintf(stderr,
-		        "test_tabbyd_routing_fib: needs root, network namespaces and a kernel "
-		        "with nexthop objects (5.3+)%s\n",
-		        strict ? " (CI=true: failing instead of skipping)" : "; SKIP");
-		return strict ? 1 : 77;
-	}
+	if (rc)
+		return rc;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
