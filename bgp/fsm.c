@@ -92,8 +92,12 @@ int bgp_fsm_timer_remaining(const struct bgp_fsm *fsm, enum bgp_fsm_timer t)
 	ms = (tv.tv_sec - now.tv_sec) * 1000 + (tv.tv_usec - now.tv_usec) / 1000;
 	if (ms <= 0)
 		return 0;
-	/* Round up: a timer just armed for 3 s reads 3. */
-	return (int)((ms + 999) / 1000);
+	/*
+	 * To the nearest second: a timer just armed for 3 s reads 3. Not rounded
+	 * up: evtimer_pending() converts the expiry with the base's cached clock,
+	 * which may lag the real one by a few ms on a busy machine (3.001 s).
+	 */
+	return (int)((ms + 500) / 1000);
 }
 
 /* ---- common steps ------------------------------------------------------ */

@@ -178,7 +178,7 @@ void bgp_fsm_notification_received(struct bgp_fsm *fsm, uint8_t code, uint8_t su
  */
 bool bgp_fsm_collision_loser(uint32_t local_id, uint32_t remote_id, bool outbound);
 
-/* Seconds until the timer fires, or -1 if it is not running. */
+/* Seconds until the timer fires (to the nearest), or -1 if it is not running. */
 int bgp_fsm_timer_remaining(const struct bgp_fsm *fsm, enum bgp_fsm_timer t);
 const char *bgp_fsm_state_name(enum bgp_fsm_state s);
 const char *bgp_fsm_event_name(enum bgp_fsm_event ev);
