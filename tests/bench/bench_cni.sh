@@ -69,15 +69,16 @@ run_series() {
 	ip netns exec "$NODE_NS" env N="$N" RUN="$TB_RUN" CONF="$conf" PLUGIN="$plugin" \
 		OUT="$TB_TMP/$name" CNI_DIR="$CNI_DIR" bash -c '
 		for cmd in ADD DEL; do
-			: >"$OUT.${cmd,,}"
-			for i in $(seq 1 "$N"); do
+			t=()
+			for ((i = 1; i <= N; i++)); do
 				t0=$EPOCHREALTIME
 				CNI_COMMAND=$cmd CNI_CONTAINERID=bench$i CNI_NETNS=/var/run/netns/${RUN}b$i \
 				CNI_IFNAME=eth0 CNI_PATH=$CNI_DIR "$PLUGIN" <"$CONF" >/dev/null 2>"$OUT.err" ||
 					{ echo "$cmd $i failed: $(cat "$OUT.err")" >&2; exit 1; }
-				t1=$EPOCHREALTIME
-				echo "$t0 $t1" | awk "{ printf \"%.3f\n\", (\$2 - \$1) * 1000 }" >>"$OUT.${cmd,,}"
+				t+=("$t0 $EPOCHREALTIME")
 			done
+			printf "%s\n" "${t[@]}" |
+				awk "{ printf \"%.3f\n\", (\$2 - \$1) * 1000 }" >"$OUT.${cmd,,}"
 		done' || tb_fail "$name series failed"
 }
 
