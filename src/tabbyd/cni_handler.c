@@ -23,7 +23,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -236,7 +235,7 @@ struct cni_add_doc {
 	const struct api_cni_request *req;
 	const char *id, *key, *host_ifname;
 	char *doc;
-	/* The addresses about to be committed, for the main thread (cni_committer.lock). */
+	/* The addresses about to be committed, for the main thread (under committer_signal()). */
 	bool published;
 	size_t n_pub;
 	struct addr pub[API_MAX_ADDRS];
@@ -384,86 +383,52 @@ out:
 }
 
 /*
- * The committer: one worker thread that runs the ADD's datastore part (IPAM
- * and the endpoint document, whose commit waits for an fsync) while the main
- * thread has the kernel create the veth pair. Only one job at a time, and
- * while it runs the main thread touches neither the store nor IPAM.
- */
-struct cni_job {
-	void (*fn)(void *arg);
-	void *arg;
-};
-
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct cni_job job;
-	bool pending, done, started, failed;
-	pthread_t thread;
-} cni_committer = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
-static void *cni_committer_main(void *unused)
-{
-	struct cni_job job;
-
-	(void)unused;
-	pthread_mutex_lock(&cni_committer.lock);
-	for (;;) {
-		while (!cni_committer.pending)
-			pthread_cond_wait(&cni_committer.cond, &cni_committer.lock);
-		job = cni_committer.job;
-		cni_committer.pending = false;
-		pthread_mutex_unlock(&cni_committer.lock);
-		job.fn(job.arg);
-		pthread_mutex_lock(&cni_committer.lock);
-		cni_committer.done = true;
-		pthread_cond_broadcast(&cni_committer.cond);
-	}
-	return NULL;
-}
-
-/* Start fn(arg) on the committer; without a thread it runs here and now. */
-static void cni_job_start(void (*fn)(void *), void *arg)
-{
-	pthread_mutex_lock(&cni_committer.lock);
-	if (!cni_committer.started && !cni_committer.failed) {
-		if (pthread_create(&cni_committer.thread, NULL, cni_committer_main, NULL) == 0) {
-			pthread_detach(cni_committer.thread);
-			cni_committer.started = true;
-		} else {
-			cni_committer.failed = true;
-			log_warn("no committer thread: ADDs commit before wiring");
-		}
-	}
-	if (!cni_committer.started) {
-		pthread_mutex_unlock(&cni_committer.lock);
-		fn(arg);
-		return;
-	}
-	cni_committer.job = (struct cni_job){fn, arg};
-	cni_committer.done = false;
-	cni_committer.pending = true;
-	pthread_cond_broadcast(&cni_committer.cond);
-	pthread_mutex_unlock(&cni_committer.lock);
-}
-
-/*
  * Called by IPAM (on the committer) once the addresses are chosen and just
  * before the transaction that makes them durable: the main thread may wire
  * the pod with them while the commit waits for its fsync. A second call (a
  * lost compare-and-swap) replaces them; the main thread compares at the end.
  */
-static void cni_publish_addrs(struct cni_add_doc *a, const struct ipam_assign_result *res)
+struct cni_publish {
+	struct cni_add_doc *a;
+	const struct ipam_assign_result *res;
+};
+
+static void cni_publish_locked(void *arg)
 {
+	struct cni_publish *p = arg;
 	size_t i;
 
-	pthread_mutex_lock(&cni_committer.lock);
-	a->n_pub = 0;
-	for (i = 0; i < res->n && i < API_MAX_ADDRS; i++)
-		a->pub[a->n_pub++] = res->addrs[i];
-	a->published = true;
-	pthread_cond_broadcast(&cni_committer.cond);
-	pthread_mutex_unlock(&cni_committer.lock);
+	p->a->n_pub = 0;
+	for (i = 0; i < p->res->n && i < API_MAX_ADDRS; i++)
+		p->a->pub[p->a->n_pub++] = p->res->addrs[i];
+	p->a->published = true;
+}
+
+static void cni_publish_addrs(struct cni_add_doc *a, const struct ipam_assign_result *res)
+{
+	struct cni_publish p = {a, res};
+
+	committer_signal(cni_publish_locked, &p);
+}
+
+struct cni_take {
+	struct cni_add_doc *a;
+	struct addr *addrs;
+	size_t *n;
+};
+
+/* Under the committer's lock: copy the addresses if they are published. */
+static bool cni_take_published(void *arg)
+{
+	struct cni_take *t = arg;
+	size_t i;
+
+	*t->n = 0;
+	if (!t->a->published)
+		return false;
+	for (i = 0; i < t->a->n_pub; i++)
+		t->addrs[(*t->n)++] = t->a->pub[i];
+	return true;
 }
 
 /*
@@ -472,27 +437,9 @@ static void cni_publish_addrs(struct cni_add_doc *a, const struct ipam_assign_re
  */
 static bool cni_job_wait_addrs(struct cni_add_doc *a, struct addr *addrs, size_t *n)
 {
-	bool ok;
-	size_t i;
+	struct cni_take t = {a, addrs, n};
 
-	pthread_mutex_lock(&cni_committer.lock);
-	while (cni_committer.started && !a->published &&
-	       (cni_committer.pending || !cni_committer.done))
-		pthread_cond_wait(&cni_committer.cond, &cni_committer.lock);
-	ok = a->published;
-	*n = 0;
-	for (i = 0; ok && i < a->n_pub; i++)
-		addrs[(*n)++] = a->pub[i];
-	pthread_mutex_unlock(&cni_committer.lock);
-	return ok;
-}
-
-static void cni_job_wait(void)
-{
-	pthread_mutex_lock(&cni_committer.lock);
-	while (cni_committer.started && (cni_committer.pending || !cni_committer.done))
-		pthread_cond_wait(&cni_committer.cond, &cni_committer.lock);
-	pthread_mutex_unlock(&cni_committer.lock);
+	return committer_wait_for(cni_take_published, &t);
 }
 
 struct cni_assign_job {
@@ -620,7 +567,7 @@ static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct 
 	ep.netns = req->netns;
 	ep.ifname = req->ifname;
 	ep.mtu = req->mtu ? req->mtu : d->cfg.mtu;
-	cni_job_start(cni_assign_job, &job);
+	committer_start(cni_assign_job, &job);
 	ret = dp_endpoint_create(d->nl, &ep, cni_wants_ipv6(req), &pend);
 	if (ret == -EEXIST) {
 		/* The pod's interface may be one a DEL queued for deletion: let it go first. */
@@ -640,7 +587,7 @@ static void cni_add(struct tabbyd *d, const struct api_cni_request *req, struct 
 		wired = ret == 0;
 		t_finished = cni_lap(&t0);
 	}
-	cni_job_wait();
+	committer_wait();
 	t_commit = cni_lap(&t0);
 	t_both = t_created + t_addrs + t_finished + t_commit;
 	if (job.ret < 0) {

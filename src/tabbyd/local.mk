@@ -13,6 +13,7 @@ src_tabbyd_tabbyd_SOURCES = \
 	src/tabbyd/node_selector.c \
 	src/tabbyd/api.c \
 	src/tabbyd/cni_handler.c \
+	src/tabbyd/cni_committer.c \
 	src/tabbyd/cni_gc.c \
 	src/tabbyd/blocks.c \
 	src/tabbyd/endpoint.c \
@@ -107,6 +108,15 @@ tests_unit_test_tabbyd_policy_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON
 tests_unit_test_tabbyd_policy_LDADD = ipam/libtabby_ipam.a $(POLICY_LIBS) \
 	src/store/libtabby_store.a src/lib/libtabby_common.a $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
 	$(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) $(UNIT_LIBS)
+
+# The committer thread: jobs, hand-over before the end, CPU placement.
+check_PROGRAMS += tests/unit/test_tabbyd_committer
+TESTS += tests/unit/test_tabbyd_committer
+tests_unit_test_tabbyd_committer_SOURCES = tests/unit/test_tabbyd_committer.c \
+	src/tabbyd/cni_committer.c
+tests_unit_test_tabbyd_committer_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/src/tabbyd
+tests_unit_test_tabbyd_committer_LDADD = src/lib/libtabby_common.a $(CJSON_LIBS) $(YAML_LIBS) \
+	$(SYSTEMD_LIBS) $(UNIT_LIBS) -lpthread
 
 tests_unit_test_tabbyd_endpoint_SOURCES = tests/unit/test_tabbyd_endpoint.c src/tabbyd/endpoint.c
 tests_unit_test_tabbyd_endpoint_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS) -I$(top_srcdir)/src/tabbyd

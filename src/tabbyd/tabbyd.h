@@ -8,6 +8,7 @@
  *   api.c          the REST API on the Unix socket (evhttp)
  *   api_request.c  decoding of CNI requests (pure, fuzzed)
  *   cni_handler.c  CNI ADD/DEL/CHECK: IPAM, dataplane, workload endpoints
+ *   cni_committer.c  the worker thread that commits an ADD beside the wiring
  *   cni_gc.c       CNI GC
  *   blocks.c       blackhole routes of affine blocks
  *   endpoint.c     workload endpoint documents in the datastore
@@ -310,6 +311,15 @@ void cni_handle(struct tabbyd *d, const struct api_cni_request *req, struct cni_
 /* Fill rep with an error: HTTP status, CNI code, message. */
 void cni_fail(struct cni_reply *rep, int http, int code, const char *details, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* cni_committer.c: one job at a time on the committer thread (here if it has none). */
+void committer_start(void (*fn)(void *), void *arg);
+/* Run update(arg) under the committer's lock and wake committer_wait_for(). */
+void committer_signal(void (*update)(void *), void *arg);
+/* Wait until ready(arg) (called under the lock) or the job has ended; ready's last answer. */
+bool committer_wait_for(bool (*ready)(void *), void *arg);
+/* Wait until the job has ended. */
+void committer_wait(void);
+
 /* cni_gc.c */
 void cni_gc(struct tabbyd *d, const struct api_cni_request *req, struct cni_reply *rep);
 /* Remove one endpoint completely (DEL); used by GC and reconciliation too. */
