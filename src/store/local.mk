@@ -6,7 +6,8 @@ src_store_libtabby_store_a_SOURCES = \
 	src/store/store_impl.h \
 	src/store/watch.c \
 	src/store/memory.c \
-	src/store/sqlite.c
+	src/store/sqlite.c \
+	src/store/sqlite_checkpoint.c
 src_store_libtabby_store_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS)
 TABBY_STORE_LIBS = src/store/libtabby_store.a $(TABBY_COMMON_LIBS) $(SQLITE_LIBS)
 
@@ -15,7 +16,7 @@ check_PROGRAMS += tests/unit/test_store tests/unit/test_store_sqlite
 TESTS += tests/unit/test_store tests/unit/test_store_sqlite
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_LDADD = $(TABBY_STORE_LIBS) $(UNIT_LIBS)
-tests_unit_test_store_sqlite_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_store_sqlite_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) -I$(top_srcdir)/src/store
 tests_unit_test_store_sqlite_LDADD = $(TABBY_STORE_LIBS) $(UNIT_LIBS)
 
 # Two-op transactions per second per back end and sync setting; Makefile.am adds

@@ -16,7 +16,8 @@
  * log (hence the revision) change together or not at all, whichever
  * process wins, and a process killed in the middle leaves nothing (the WAL
  * frames of an uncommitted transaction are ignored). One transaction is one
- * commit, so with synchronous=FULL one fsync of the WAL.
+ * commit, so with synchronous=FULL one fsync of the WAL. WAL checkpoints run
+ * on a thread of their own (sqlite_checkpoint.c), not inside a commit.
  *
  * Other processes' commits are noticed through inotify on the -wal file (and
  * the main file, which checkpoints write): store_notify_fd() becomes readable
@@ -119,14 +120,15 @@ struct sql_store {
 	char *path;
 	int64_t history;
 	int busy_timeout_ms;
-	int64_t busy_since_ns; /* when the current wait for a lock began */
-	int64_t compact_slack; /* compact once this many revisions are over history */
-	int ifd;               /* inotify, or -1 */
-	int notify_wd;         /* its watch on the PATH-notify file */
-	int nfd;               /* PATH-notify, written after each commit, or -1 */
-	int tfd;               /* follow-up timer */
-	int efd;               /* epoll set of both: the notify fd */
-	int followup;          /* next follow-up delay to use */
+	int64_t busy_since_ns;         /* when the current wait for a lock began */
+	int64_t compact_slack;         /* compact once this many revisions are over history */
+	int ifd;                       /* inotify, or -1 */
+	int notify_wd;                 /* its watch on the PATH-notify file */
+	int nfd;                       /* PATH-notify, written after each commit, or -1 */
+	int tfd;                       /* follow-up timer */
+	int efd;                       /* epoll set of both: the notify fd */
+	int followup;                  /* next follow-up delay to use */
+	struct sql_checkpointer *ckpt; /* sqlite_checkpoint.c, or NULL */
 	sqlite3_stmt *st[ST_COUNT];
 };
 
@@ -187,6 +189,7 @@ static void sql_close(struct store *s)
 	struct sql_store *q = s->priv;
 	size_t i;
 
+	sql_checkpointer_detach(q->ckpt, q->db);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(q->st[i]);
 	if (sqlite3_close(q->db) != SQLITE_OK)
@@ -634,6 +637,12 @@ static void sql_notify_init(struct sql_store *q)
 	}
 }
 
+unsigned long store_sqlite_checkpoints(struct store *s)
+{
+	return s->be == &sql_backend ? sql_checkpointer_runs(((struct sql_store *)s->priv)->ckpt)
+	                             : 0;
+}
+
 int store_sqlite_open(struct store *s, const char *path, const struct store_url_opts *o)
 {
 	struct sql_store *q = calloc(1, sizeof(*q));
@@ -666,6 +675,7 @@ int store_sqlite_open(struct store *s, const char *path, const struct store_url_
 		}
 	}
 	sql_notify_init(q);
+	q->ckpt = sql_checkpointer_attach(q->db, path, sql_sync_name[o->sync]);
 	s->be = &sql_backend;
 	s->priv = q;
 	snprintf(s->describe, sizeof(s->describe), "sqlite (sync=%s) %s", sql_sync_name[o->sync],

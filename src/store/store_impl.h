@@ -84,6 +84,20 @@ struct store {
 int store_memory_open(struct store *s, const struct store_url_opts *o);
 int store_sqlite_open(struct store *s, const char *path, const struct store_url_opts *o);
 
+/*
+ * sqlite_checkpoint.c: WAL checkpoints on a thread of their own, for the
+ * writing connection db of the database at path. NULL: SQLite's automatic
+ * checkpoint stays. Detach before closing db.
+ */
+struct sqlite3;
+struct sql_checkpointer;
+struct sql_checkpointer *sql_checkpointer_attach(struct sqlite3 *db, const char *path,
+                                                 const char *sync_name);
+void sql_checkpointer_detach(struct sql_checkpointer *c, struct sqlite3 *db);
+unsigned long sql_checkpointer_runs(struct sql_checkpointer *c);
+/* Checkpoints the SQLite back end's thread has run (tests); 0 for other back ends. */
+unsigned long store_sqlite_checkpoints(struct store *s);
+
 /* watch.c: free every watch (store_close). */
 void store_watch_free_all(struct store *s);
 

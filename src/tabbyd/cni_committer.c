@@ -33,9 +33,8 @@ static struct {
 	bool pending, done, started, failed;
 	pthread_t thread;
 	int away_from; /* the CPU the committer was last kept off, -1: none */
-} committer = {.lock = PTHREAD_MUTEX_INITIALIZER,
-               .cond = PTHREAD_COND_INITIALIZER,
-               .away_from = -1};
+} committer = {
+    .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .away_from = -1};
 
 static void *committer_main(void *unused)
 {

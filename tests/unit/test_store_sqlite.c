@@ -1,7 +1,8 @@
 /*
  * DOC: unit tests that only the SQLite back end can pass: sharing one file
  * between processes (watch latency, CAS across processes), surviving a
- * writer SIGKILLed mid-transaction, reopening, and the durability setting.
+ * writer SIGKILLed mid-transaction, reopening, the durability setting, and
+ * WAL checkpoints on the back end's own thread.
  * Children open their own connection after fork() and leave with _exit().
  */
 #include "config.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +25,8 @@
 #include <sqlite3.h>
 
 #include <tabby/store.h>
+
+#include "store_impl.h"
 
 struct fx {
 	char dir[64];
@@ -443,6 +447,49 @@ static void test_sync_and_wal(void **state)
 	assert_null(s);
 }
 
+/*
+ * Thousands of commits back to back: the back end's thread checkpoints, the
+ * WAL stays bounded (the committer checkpoints itself past 4000 pages, as no
+ * moment without commits lets the thread's checkpoints finish), and
+ * everything is in the file for a new connection.
+ */
+static void test_checkpoints_off_the_commit(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = open_url(f->url);
+	char key[32], value[600], wal[160];
+	struct store_kv kv;
+	struct stat stw, std;
+	unsigned long runs;
+	int i;
+
+	memset(value, 'x', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	value[0] = '"';
+	value[sizeof(value) - 2] = '"';
+	for (i = 0; i < 6000; i++) {
+		snprintf(key, sizeof(key), "/ckpt/%d", i % 500);
+		assert_int_equal(store_put(s, key, value, NULL), 0);
+	}
+	/* The thread runs after the commit that asked for it: give it a moment. */
+	for (i = 0; i < 200 && store_sqlite_checkpoints(s) == 0; i++)
+		usleep(10000);
+	runs = store_sqlite_checkpoints(s);
+	assert_true(runs >= 1);
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &stw), 0);
+	assert_int_equal(stat(f->path, &std), 0);
+	/* 6000 commits of 2+ pages each would be over 12000 pages without checkpoints. */
+	assert_true(stw.st_size < 4200 * 4096);
+	assert_true(std.st_size > 500 * 600); /* the rows reached the database file */
+	store_close(s);
+	s = open_url(f->url);
+	assert_int_equal(store_get(s, "/ckpt/499", &kv), 0);
+	assert_string_equal(kv.value, value);
+	store_kv_clear(&kv);
+	store_close(s);
+}
+
 /* ---- several processes creating the same new file at once ---- */
 
 static void test_concurrent_first_open(void **state)
@@ -493,6 +540,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reopen, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_first_open, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_sync_and_wal, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpoints_off_the_commit, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("store/sqlite-only", tests, NULL, NULL);
