@@ -1,12 +1,14 @@
 /*
  * DOC: the plugin's HTTP/1.1 client for tabbyd's Unix socket.
  *
- * One blocking request per plugin run: connect (AF_UNIX), write a minimal
- * "POST /v1/cni/add HTTP/1.1" request with "Connection: close", read the
+ * One blocking request per plugin run: connect (AF_UNIX), write
+ * "POST /v1/cni/call HTTP/1.1" with "Connection: close", the CNI_*
+ * environment as CNI-* headers (percent-encoded: an environment value may
+ * hold any byte but NUL) and the network configuration as the body, read the
  * reply to EOF and parse it with the http_parser library (status code,
- * Content-Length or chunked framing); the body is decoded with cJSON.
- * libcurl would do the same, but loading it (and its TLS libraries) costs
- * about 5 ms per exec on these machines, more than the whole ADD should take.
+ * Content-Length or chunked framing). libcurl would do the same, but loading
+ * it (and its TLS libraries) costs about 5 ms per exec on these machines, more
+ * than the whole ADD should take.
  *
  * Failing to connect means the agent is down: error 11 ("try again later")
  * with a message that says so, returned at once rather than after a timeout.
@@ -25,12 +27,12 @@
 
 #include <http_parser.h>
 
-#include "cni.h"
+#include "plugin.h"
 
 #define CNI_CLIENT_MAX_REPLY (4u << 20)
 #define CNI_CLIENT_HEAD                                                                            \
-	"%s %s HTTP/1.1\r\nHost: tabbyd\r\nUser-Agent: tabby-cni\r\nContent-Type: "                \
-	"application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n"
+	"POST /v1/cni/call HTTP/1.1\r\nHost: tabbyd\r\nUser-Agent: tabby-cni\r\nContent-Type: "    \
+	"application/json\r\nContent-Length: %zu\r\nConnection: close\r\n"
 
 struct cni_client_reply {
 	char *body;
@@ -127,26 +129,99 @@ static int cni_client_connect(const char *socket_path, struct cni_error *err)
 	return fd;
 }
 
-static int cni_client_send(int fd, const char *method, const char *path, const char *body,
+size_t cni_pct_encode(const char *s, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~/:;=,@", c)) {
+			if (n + 1 >= outlen)
+				return (size_t)-1;
+			out[n++] = (char)c;
+		} else {
+			if (n + 3 >= outlen)
+				return (size_t)-1;
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	if (n >= outlen)
+		return (size_t)-1;
+	out[n] = '\0';
+	return n;
+}
+
+/* The CNI-* headers: the environment of the call, percent-encoded. */
+static char *cni_client_headers(const struct cni_env *env, struct cni_error *err)
+{
+	const struct {
+		const char *header, *var, *value;
+	} h[] = {{"CNI-Command", "CNI_COMMAND", env->command},
+	         {"CNI-ContainerID", "CNI_CONTAINERID", env->container_id},
+	         {"CNI-Netns", "CNI_NETNS", env->netns},
+	         {"CNI-IfName", "CNI_IFNAME", env->ifname},
+	         {"CNI-Args", "CNI_ARGS", env->args}};
+	size_t i, n = 0, cap = 1;
+	char *out;
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		if (h[i].value && strlen(h[i].value) > CNI_ENV_VALUE_MAX) {
+			cni_error_set(err, CNI_ERR_INVALID_ENV, NULL, "%s is longer than %d bytes",
+			              h[i].var, CNI_ENV_VALUE_MAX);
+			return NULL;
+		}
+		if (h[i].value)
+			cap += strlen(h[i].header) + 4 + 3 * strlen(h[i].value) + 1;
+	}
+	out = malloc(cap);
+	if (!out) {
+		cni_error_set(err, CNI_ERR_IO, NULL, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		size_t e;
+
+		if (!h[i].value)
+			continue;
+		n += (size_t)sprintf(out + n, "%s: ", h[i].header);
+		e = cni_pct_encode(h[i].value, out + n, cap - n);
+		if (e == (size_t)-1) { /* cannot happen: cap counts 3 bytes a byte */
+			free(out);
+			cni_error_set(err, CNI_ERR_IO, NULL, "encoding %s failed", h[i].var);
+			return NULL;
+		}
+		n += e;
+		n += (size_t)sprintf(out + n, "\r\n");
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static int cni_client_send(int fd, const struct cni_env *env, const char *body, size_t blen,
                            long deadline, struct cni_error *err)
 {
-	size_t blen = body ? strlen(body) : 0, len, off = 0;
-	char *req;
+	char *headers = cni_client_headers(env, err), *req;
+	size_t len, off = 0;
 	int n, ret = 0;
 
-	/* One buffer, one send(): the agent gets the whole request in one read. */
-	n = snprintf(NULL, 0, CNI_CLIENT_HEAD, method, path, blen);
-	if (n < 0 || n > 1024) {
-		cni_error_set(err, CNI_ERR_IO, NULL, "request line too long");
+	if (!headers)
 		return -EINVAL;
-	}
+	/* One buffer, one send(): the agent gets the whole request in one read. */
+	n = snprintf(NULL, 0, CNI_CLIENT_HEAD "%s\r\n", blen, headers);
 	len = (size_t)n + blen;
-	req = malloc(len + 1);
+	req = n < 0 ? NULL : malloc(len + 1);
 	if (!req) {
+		free(headers);
 		cni_error_set(err, CNI_ERR_IO, NULL, "out of memory");
 		return -ENOMEM;
 	}
-	snprintf(req, (size_t)n + 1, CNI_CLIENT_HEAD, method, path, blen);
+	snprintf(req, (size_t)n + 1, CNI_CLIENT_HEAD "%s\r\n", blen, headers);
+	free(headers);
 	if (blen)
 		memcpy(req + n, body, blen);
 	while (off < len) {
@@ -223,36 +298,26 @@ static int cni_client_receive(int fd, long deadline, int *status, struct cni_cli
 	return 0;
 }
 
-int cni_client_call(const char *socket_path, int timeout_ms, const char *method, const char *path,
-                    const char *body, int *status, cJSON **out, struct cni_error *err)
+int cni_relay(const char *socket_path, int timeout_ms, const struct cni_env *env,
+              const char *config, size_t len, struct cni_relay_reply *out, struct cni_error *err)
 {
 	struct cni_client_reply reply = {0};
 	long deadline = cni_client_now_ms() + timeout_ms;
 	int fd, ret;
 
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
 	fd = cni_client_connect(socket_path, err);
 	if (fd < 0)
 		return fd;
-	ret = cni_client_send(fd, method, path, body, deadline, err);
-	if (ret < 0)
-		goto out;
-	ret = cni_client_receive(fd, deadline, status, &reply, err);
-	if (ret < 0)
-		goto out;
-	if (reply.len > 0) {
-		*out = cJSON_ParseWithLength(reply.body, reply.len);
-		if (!*out) {
-			cni_error_set(err, CNI_ERR_IO, NULL,
-			              "tabbyd answered HTTP %d with a body that is not JSON",
-			              *status);
-			ret = -EPROTO;
-			goto out;
-		}
-	}
-	ret = 0;
-out:
-	free(reply.body);
+	ret = cni_client_send(fd, env, config, len, deadline, err);
+	if (ret == 0)
+		ret = cni_client_receive(fd, deadline, &out->status, &reply, err);
 	close(fd);
-	return ret;
+	if (ret < 0) {
+		free(reply.body);
+		return ret;
+	}
+	out->body = reply.body;
+	out->len = reply.len;
+	return 0;
 }

@@ -1,12 +1,14 @@
 /*
- * DOC: the `tabby` CNI plugin's private interface.
+ * DOC: the CNI semantics of a `tabby` call, run inside tabbyd.
  *
- * The plugin is thin and short-lived: it reads the CNI_* environment and the
- * network configuration on stdin (config.c, a pure parser shared with the
- * fuzz target), turns the call into one HTTP/JSON request to the local tabbyd
- * over its Unix socket (client.c), and prints either the CNI result in the
- * version the configuration asked for (result.c) or CNI error JSON
- * (errors.c). main.c ties the steps together.
+ * The plugin binary is a static relay (plugin.h): it hands the CNI_*
+ * environment and the network configuration to tabbyd unread, and tabbyd runs
+ * the call with this library: cni_call() (call.c) checks the environment and
+ * the configuration (config.c, args.c; a pure parser shared with the fuzz
+ * target) in the order that decides which error code a broken call gets,
+ * turns the call into a request of the REST API, and renders either the CNI
+ * result in the version the configuration asked for (result.c) or CNI error
+ * JSON (errors.c).
  *
  * Error codes are the well-known ones of the CNI specification ("Error
  * codes" in SPEC.md, 1.0.0 and 1.1.0): 1-7 and 11, 50-51 for STATUS.
@@ -123,8 +125,8 @@ void cni_args_free(struct cni_args *args);
 bool cni_container_id_valid(const char *id);
 bool cni_ifname_valid(const char *name);
 
-/* Print CNI error JSON on stdout. */
-void cni_error_print(const char *cni_version, const struct cni_error *e);
+/* CNI error JSON (malloc'd, ending in a newline; NULL when out of memory). */
+char *cni_error_json(const char *cni_version, const struct cni_error *e);
 
 /*
  * Build the CNI result (for ADD) from the agent's reply in the configured
@@ -132,12 +134,43 @@ void cni_error_print(const char *cni_version, const struct cni_error *e);
  */
 char *cni_result_build(const struct cni_config *cfg, const cJSON *reply, struct cni_error *err);
 
+enum cni_command {
+	CNI_CMD_ADD,
+	CNI_CMD_DEL,
+	CNI_CMD_CHECK,
+	CNI_CMD_GC,
+	CNI_CMD_STATUS,
+	CNI_CMD_VERSION,
+};
+
+/* CNI_COMMAND's value; -1 if it is none of the six. */
+int cni_command_parse(const char *s);
+const char *cni_command_name(enum cni_command c);
+
+/* The CNI_* environment of one call (NULL: not set). */
+struct cni_env {
+	const char *command;
+	const char *container_id;
+	const char *netns;
+	const char *ifname;
+	const char *args;
+};
+
 /*
- * One request to tabbyd: POST path with a JSON body; *status and *reply (the
- * decoded JSON body, owned by the caller, NULL for an empty body) on success.
- * A connection failure sets err to code 11 ("tabbyd is not running ...").
+ * How cni_call() reaches the agent: one request of the REST API (method,
+ * path, JSON body or NULL); *status and *reply (the decoded JSON body, owned
+ * by the caller, NULL for none) on success, err set and < 0 on failure.
  */
-int cni_client_call(const char *socket_path, int timeout_ms, const char *method, const char *path,
-                    const char *body, int *status, cJSON **reply, struct cni_error *err);
+typedef int (*cni_send_fn)(void *ctx, const char *method, const char *path, const char *body,
+                           int *status, cJSON **reply, struct cni_error *err);
+
+/*
+ * Run one CNI call: its environment, its network configuration (stdin) and
+ * a way to the agent. Returns 0 with *out the text for stdout ("" when the
+ * verb prints nothing), or the CNI error code (err filled) with *out the CNI
+ * error JSON. *out is NULL only when memory ran out.
+ */
+int cni_call(const struct cni_env *env, const char *config, size_t len, cni_send_fn send, void *ctx,
+             char **out, struct cni_error *err);
 
 #endif

@@ -4,7 +4,9 @@
  * SPEC.md (1.0.0, 1.1.0) "Error": on failure a plugin prints
  *   {"cniVersion": "...", "code": N, "msg": "...", "details": "..."}
  * on stdout and exits non-zero. Codes 1-99 are reserved for the well-known
- * errors (enum cni_err_code); the message names what was wrong.
+ * errors (enum cni_err_code); the message names what was wrong. Nothing here
+ * needs a JSON library: the static plugin links this file too (call.c
+ * renders the JSON in tabbyd, main.c the plugin's own errors).
  */
 #include "config.h"
 
@@ -45,24 +47,21 @@ const char *cni_version_name(enum cni_version v)
 	return CNI_VERSION_LATEST;
 }
 
-char *cni_version_json(void)
+static const char *const cni_command_names[] = {"ADD", "DEL", "CHECK", "GC", "STATUS", "VERSION"};
+
+int cni_command_parse(const char *s)
 {
-	cJSON *o = cJSON_CreateObject(), *arr = NULL;
-	char *out = NULL;
 	size_t i;
 
-	if (!o)
-		goto out;
-	cJSON_AddStringToObject(o, "cniVersion", CNI_VERSION_LATEST);
-	arr = cJSON_AddArrayToObject(o, "supportedVersions");
-	if (!arr)
-		goto out;
-	for (i = 0; i < sizeof(cni_versions) / sizeof(cni_versions[0]); i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(cni_versions[i].name));
-	out = cJSON_PrintUnformatted(o);
-out:
-	cJSON_Delete(o);
-	return out;
+	for (i = 0; s && i < sizeof(cni_command_names) / sizeof(cni_command_names[0]); i++)
+		if (strcmp(s, cni_command_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *cni_command_name(enum cni_command c)
+{
+	return cni_command_names[c];
 }
 
 void cni_error_set(struct cni_error *e, int code, const char *details, const char *fmt, ...)
@@ -74,26 +73,4 @@ void cni_error_set(struct cni_error *e, int code, const char *details, const cha
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	snprintf(e->details, sizeof(e->details), "%s", details ? details : "");
-}
-
-void cni_error_print(const char *cni_version, const struct cni_error *e)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *s;
-
-	if (!o)
-		return;
-	cJSON_AddStringToObject(o, "cniVersion", cni_version ? cni_version : CNI_VERSION_LATEST);
-	cJSON_AddNumberToObject(o, "code", e->code);
-	cJSON_AddStringToObject(o, "msg", e->msg);
-	if (e->details[0])
-		cJSON_AddStringToObject(o, "details", e->details);
-	s = cJSON_Print(o);
-	if (s) {
-		fputs(s, stdout);
-		fputc('\n', stdout);
-		free(s);
-	}
-	fflush(stdout);
-	cJSON_Delete(o);
 }

@@ -99,18 +99,16 @@ static void api_cni(struct tabbyd *d, struct evhttp_request *r, enum api_request
 	api_request_free(&req);
 }
 
-static void api_status(struct tabbyd *d, struct evhttp_request *r)
+int api_status_json(struct tabbyd *d, char **out)
 {
 	cJSON *o = cJSON_CreateObject(), *u;
 	size_t n_pools = 0, i;
 	int64_t rev = 0;
-	char *s;
 	int ret;
 
-	if (!o) {
-		api_send_error(r, 500, 5, "out of memory", NULL);
-		return;
-	}
+	*out = NULL;
+	if (!o)
+		return 500;
 	ret = tabbyd_pools_count(d, &n_pools);
 	cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
 	cJSON_AddStringToObject(o, "node", d->cfg.node_name);
@@ -138,9 +136,22 @@ static void api_status(struct tabbyd *d, struct evhttp_request *r)
 	else if (n_pools == 0)
 		cJSON_AddStringToObject(o, "msg", "no IP pool exists: pods cannot get addresses");
 	cJSON_AddNumberToObject(o, "code", ret < 0 || n_pools == 0 ? 50 : 0);
-	s = cJSON_PrintUnformatted(o);
+	*out = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	api_send_json(r, ret < 0 || n_pools == 0 ? 503 : 200, s);
+	if (!*out)
+		return 500;
+	return ret < 0 || n_pools == 0 ? 503 : 200;
+}
+
+static void api_status(struct tabbyd *d, struct evhttp_request *r)
+{
+	char *s;
+	int status = api_status_json(d, &s);
+
+	if (s)
+		api_send_json(r, status, s);
+	else
+		api_send_error(r, 500, 5, "out of memory", NULL);
 	free(s);
 }
 
@@ -211,6 +222,8 @@ static void api_dispatch(struct evhttp_request *r, void *arg)
 		api_cni(d, r, API_REQ_CHECK);
 	else if (strcmp(path, "/v1/cni/gc") == 0)
 		api_cni(d, r, API_REQ_GC);
+	else if (strcmp(path, "/v1/cni/call") == 0)
+		api_cni_call(d, r);
 	else if (strcmp(path, "/v1/status") == 0 && cmd == EVHTTP_REQ_GET)
 		api_status(d, r);
 	else if (strcmp(path, "/v1/endpoints") == 0 && cmd == EVHTTP_REQ_GET)
@@ -305,8 +318,8 @@ int api_start(struct tabbyd *d)
 	if (!d->http)
 		return -ENOMEM;
 	evhttp_set_allowed_methods(d->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-	evhttp_set_max_body_size(d->http, API_MAX_BODY);
-	evhttp_set_max_headers_size(d->http, 16384);
+	evhttp_set_max_body_size(d->http, API_MAX_HTTP_BODY);
+	evhttp_set_max_headers_size(d->http, API_MAX_HTTP_HEADERS);
 	evhttp_set_timeout(d->http, 30);
 	evhttp_set_default_content_type(d->http, "application/json");
 	evhttp_set_gencb(d->http, api_dispatch, d);

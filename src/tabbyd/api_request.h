@@ -27,12 +27,15 @@
 
 #include <tabby/prefix.h>
 
-#define API_MAX_BODY   (256u * 1024)
-#define API_MAX_ADDRS  4
-#define API_MAX_POOLS  16
-#define API_MAX_LABELS 256
-#define API_NAME_MAX   253
-#define API_ERRLEN     256
+#define API_MAX_BODY (256u * 1024)
+/* What evhttp accepts: a CNI network configuration (POST /v1/cni/call) may be 1 MiB. */
+#define API_MAX_HTTP_BODY    (1u << 20)
+#define API_MAX_HTTP_HEADERS (128u * 1024)
+#define API_MAX_ADDRS        4
+#define API_MAX_POOLS        16
+#define API_MAX_LABELS       256
+#define API_NAME_MAX         253
+#define API_ERRLEN           256
 
 enum api_request_kind {
 	API_REQ_ADD,

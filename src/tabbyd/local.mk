@@ -12,6 +12,7 @@ src_tabbyd_tabbyd_SOURCES = \
 	src/tabbyd/node.c \
 	src/tabbyd/node_selector.c \
 	src/tabbyd/api.c \
+	src/tabbyd/api_cni_call.c \
 	src/tabbyd/cni_handler.c \
 	src/tabbyd/cni_committer.c \
 	src/tabbyd/cni_gc.c \
@@ -37,7 +38,7 @@ src_tabbyd_tabbyd_SOURCES = \
 	src/tabbyd/policy_agent.h
 src_tabbyd_tabbyd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CJSON_CFLAGS) $(YAML_CFLAGS) \
 	$(LIBNL_CFLAGS) $(SYSTEMD_CFLAGS) $(SQLITE_CFLAGS)
-TABBYD_LIBS = src/tabbyd/libtabbyd_request.a bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
+TABBYD_LIBS = src/tabbyd/libtabbyd_request.a src/cni/libtabby_cni.a bgp/libtabby_bgp.a ipam/libtabby_ipam.a \
 	src/dataplane/libtabby_dataplane.a src/policy/libtabby_policy.a src/store/libtabby_store.a \
 	src/lib/libtabby_common.a $(LIBEVENT_LIBS) $(LIBNL_LIBS) $(NFTABLES_LIBS) $(SQLITE_LIBS) \
 	$(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS)

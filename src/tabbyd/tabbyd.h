@@ -7,6 +7,7 @@
  *   node_selector.c  IP pools' nodeSelector against this node's labels
  *   api.c          the REST API on the Unix socket (evhttp)
  *   api_request.c  decoding of CNI requests (pure, fuzzed)
+ *   api_cni_call.c POST /v1/cni/call: a CNI call relayed by the plugin (src/cni/call.c)
  *   cni_handler.c  CNI ADD/DEL/CHECK: IPAM, dataplane, workload endpoints
  *   cni_committer.c  the worker thread that commits an ADD beside the wiring
  *   cni_gc.c       CNI GC
@@ -295,6 +296,10 @@ void api_send_error(struct evhttp_request *r, int status, int code, const char *
 void api_bgp(struct tabbyd *d, struct evhttp_request *r, const char *path);
 /* -EADDRINUSE if an agent answers on path already. */
 int api_check_free(const char *path);
+/* GET /v1/status's body (*out, malloc'd) and HTTP status. */
+int api_status_json(struct tabbyd *d, char **out);
+/* api_cni_call.c: POST /v1/cni/call, the relay plugin's whole CNI call. */
+void api_cni_call(struct tabbyd *d, struct evhttp_request *r);
 int api_start(struct tabbyd *d);
 void api_stop(struct tabbyd *d);
 

@@ -41,7 +41,17 @@ expect_error 1 "unknown cniVersion" \
 	cni_run ADD c1 "$P1" eth0 "$(conf '{"cniVersion":"0.2.0","name":"n","type":"tabby","socket":"'$S'"}')"
 tb_assert "the incompatible-version message names the version" grep -q 0.2.0 "$TB_TMP/out.json"
 expect_error 2 "unsupported field (ipam.type host-local)" \
-	cni_run ADD c1 "$P1" eth0 "$(conf '{"cniVersion":"1.0.0","name":"n","type":"tabby","ipam":{"type":"host-local"}}')"
+	cni_run ADD c1 "$P1" eth0 "$(conf '{"cniVersion":"1.0.0","name":"n","type":"tabby","socket":"'$S'","ipam":{"type":"host-local"}}')"
+# The plugin reads only "socket" (and "timeout", "cniVersion") itself; without
+# a socket it relays to the default one, which this test never has.
+expect_error 11 "no socket in the config: the default socket" \
+	cni_run ADD c1 "$P1" eth0 "$(conf '{"cniVersion":"0.4.0","name":"n","type":"tabby"}')"
+tb_assert "... named in the message" grep -q /run/tabby/tabbyd.sock "$TB_TMP/out.json"
+tb_assert "... in the config's cniVersion" [ "$(jq -r .cniVersion "$TB_TMP/out.json")" = 0.4.0 ]
+expect_error 6 "a configuration the plugin cannot read names where" \
+	cni_run ADD c1 "$P1" eth0 "$(conf '{"cniVersion":"1.0.0",
+"name": "n" "type": "tabby"}')"
+tb_assert "... the line" grep -q "line 2" "$TB_TMP/out.json"
 expect_error 3 "missing netns" cni_run ADD c1 /var/run/netns/"$(tb_ns nosuchpod)" eth0
 expect_error 4 "missing CNI_CONTAINERID" cni_run ADD "" "$P1" eth0
 tb_assert "the message names CNI_CONTAINERID" grep -q CNI_CONTAINERID "$TB_TMP/out.json"
