@@ -279,22 +279,16 @@ int cni_call(const struct cni_env *env, const char *config, size_t len, cni_send
 {
 	struct cni_config cfg = {0};
 	char *text = NULL;
-	int cmd = cni_command_parse(env->command);
+	int cmd;
 
 	*out = NULL;
 	memset(err, 0, sizeof(*err));
-	if (!env->command || !env->command[0]) {
-		cni_error_set(err, CNI_ERR_INVALID_ENV, NULL,
-		              "missing environment variable CNI_COMMAND");
-	} else if (cmd < 0) {
-		cni_error_set(err, CNI_ERR_INVALID_ENV, NULL,
-		              "CNI_COMMAND \"%.32s\" is not ADD, DEL, CHECK, GC, STATUS or VERSION",
-		              env->command);
-	} else if (cmd == CNI_CMD_VERSION) {
+	cmd = cni_command_parse(env->command, err);
+	if (cmd == CNI_CMD_VERSION) {
 		text = cni_version_json();
 		if (!text)
 			cni_error_set(err, CNI_ERR_IO, NULL, "out of memory");
-	} else if (cni_config_parse(config, len, &cfg, err) == 0) {
+	} else if (cmd >= 0 && cni_config_parse(config, len, &cfg, err) == 0) {
 		cni_run((enum cni_command)cmd, env, &cfg, send, ctx, &text, err);
 	}
 	if (err->code) {

@@ -159,40 +159,36 @@ size_t cni_pct_encode(const char *s, char *out, size_t outlen)
 /* The CNI-* headers: the environment of the call, percent-encoded. */
 static char *cni_client_headers(const struct cni_env *env, struct cni_error *err)
 {
-	const struct {
-		const char *header, *var, *value;
-	} h[] = {{"CNI-Command", "CNI_COMMAND", env->command},
-	         {"CNI-ContainerID", "CNI_CONTAINERID", env->container_id},
-	         {"CNI-Netns", "CNI_NETNS", env->netns},
-	         {"CNI-IfName", "CNI_IFNAME", env->ifname},
-	         {"CNI-Args", "CNI_ARGS", env->args}};
 	size_t i, n = 0, cap = 1;
+	const char *value[CNI_ENV_VARS];
 	char *out;
 
-	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
-		if (h[i].value && strlen(h[i].value) > CNI_ENV_VALUE_MAX) {
+	for (i = 0; i < CNI_ENV_VARS; i++) {
+		value[i] = *cni_env_slot((struct cni_env *)env, &cni_env_vars[i]);
+		if (value[i] && strlen(value[i]) > CNI_ENV_VALUE_MAX) {
 			cni_error_set(err, CNI_ERR_INVALID_ENV, NULL, "%s is longer than %d bytes",
-			              h[i].var, CNI_ENV_VALUE_MAX);
+			              cni_env_vars[i].name, CNI_ENV_VALUE_MAX);
 			return NULL;
 		}
-		if (h[i].value)
-			cap += strlen(h[i].header) + 4 + 3 * strlen(h[i].value) + 1;
+		if (value[i])
+			cap += strlen(cni_env_vars[i].header) + 4 + 3 * strlen(value[i]) + 1;
 	}
 	out = malloc(cap);
 	if (!out) {
 		cni_error_set(err, CNI_ERR_IO, NULL, "out of memory");
 		return NULL;
 	}
-	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+	for (i = 0; i < CNI_ENV_VARS; i++) {
 		size_t e;
 
-		if (!h[i].value)
+		if (!value[i])
 			continue;
-		n += (size_t)sprintf(out + n, "%s: ", h[i].header);
-		e = cni_pct_encode(h[i].value, out + n, cap - n);
+		n += (size_t)sprintf(out + n, "%s: ", cni_env_vars[i].header);
+		e = cni_pct_encode(value[i], out + n, cap - n);
 		if (e == (size_t)-1) { /* cannot happen: cap counts 3 bytes a byte */
 			free(out);
-			cni_error_set(err, CNI_ERR_IO, NULL, "encoding %s failed", h[i].var);
+			cni_error_set(err, CNI_ERR_IO, NULL, "encoding %s failed",
+			              cni_env_vars[i].name);
 			return NULL;
 		}
 		n += e;

@@ -143,8 +143,8 @@ enum cni_command {
 	CNI_CMD_VERSION,
 };
 
-/* CNI_COMMAND's value; -1 if it is none of the six. */
-int cni_command_parse(const char *s);
+/* CNI_COMMAND's value; -1 with err set (code 4) if it is missing or none of the six. */
+int cni_command_parse(const char *s, struct cni_error *err);
 const char *cni_command_name(enum cni_command c);
 
 /* The CNI_* environment of one call (NULL: not set). */
@@ -155,6 +155,24 @@ struct cni_env {
 	const char *ifname;
 	const char *args;
 };
+
+/*
+ * The variables of struct cni_env: their names, the headers that carry them
+ * to POST /v1/cni/call (plugin.h), and where each is in the struct.
+ */
+struct cni_env_var {
+	const char *name;   /* "CNI_COMMAND" */
+	const char *header; /* "CNI-Command" */
+	size_t offset;      /* in struct cni_env */
+};
+
+#define CNI_ENV_VARS 5
+extern const struct cni_env_var cni_env_vars[CNI_ENV_VARS];
+
+static inline const char **cni_env_slot(struct cni_env *env, const struct cni_env_var *v)
+{
+	return (const char **)(void *)((char *)env + v->offset);
+}
 
 /*
  * How cni_call() reaches the agent: one request of the REST API (method,

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,15 +48,30 @@ const char *cni_version_name(enum cni_version v)
 	return CNI_VERSION_LATEST;
 }
 
+const struct cni_env_var cni_env_vars[CNI_ENV_VARS] = {
+    {"CNI_COMMAND", "CNI-Command", offsetof(struct cni_env, command)},
+    {"CNI_CONTAINERID", "CNI-ContainerID", offsetof(struct cni_env, container_id)},
+    {"CNI_NETNS", "CNI-Netns", offsetof(struct cni_env, netns)},
+    {"CNI_IFNAME", "CNI-IfName", offsetof(struct cni_env, ifname)},
+    {"CNI_ARGS", "CNI-Args", offsetof(struct cni_env, args)},
+};
+
 static const char *const cni_command_names[] = {"ADD", "DEL", "CHECK", "GC", "STATUS", "VERSION"};
 
-int cni_command_parse(const char *s)
+int cni_command_parse(const char *s, struct cni_error *err)
 {
 	size_t i;
 
-	for (i = 0; s && i < sizeof(cni_command_names) / sizeof(cni_command_names[0]); i++)
+	if (!s || !s[0]) {
+		cni_error_set(err, CNI_ERR_INVALID_ENV, NULL,
+		              "missing environment variable CNI_COMMAND");
+		return -1;
+	}
+	for (i = 0; i < sizeof(cni_command_names) / sizeof(cni_command_names[0]); i++)
 		if (strcmp(s, cni_command_names[i]) == 0)
 			return (int)i;
+	cni_error_set(err, CNI_ERR_INVALID_ENV, NULL,
+	              "CNI_COMMAND \"%.32s\" is not ADD, DEL, CHECK, GC, STATUS or VERSION", s);
 	return -1;
 }
 

@@ -115,32 +115,22 @@ static int cni_relay_call(int cmd, const struct cni_env *env, const char *data, 
 
 int main(void)
 {
-	struct cni_env env = {
-	    .command = getenv("CNI_COMMAND"),
-	    .container_id = getenv("CNI_CONTAINERID"),
-	    .netns = getenv("CNI_NETNS"),
-	    .ifname = getenv("CNI_IFNAME"),
-	    .args = getenv("CNI_ARGS"),
-	};
+	struct cni_env env = {0};
 	struct cni_error err = {0};
 	struct cni_peek pk = {0};
-	int cmd = cni_command_parse(env.command), ret = -1;
+	int cmd, ret = -1;
 	char *data = NULL, *text;
-	size_t len = 0;
+	size_t len = 0, i;
 
-	if (!env.command || !env.command[0]) {
-		cni_error_set(&err, CNI_ERR_INVALID_ENV, NULL,
-		              "missing environment variable CNI_COMMAND");
-	} else if (cmd < 0) {
-		cni_error_set(&err, CNI_ERR_INVALID_ENV, NULL,
-		              "CNI_COMMAND \"%.32s\" is not ADD, DEL, CHECK, GC, STATUS or VERSION",
-		              env.command);
-	} else if (cmd == CNI_CMD_VERSION) {
+	for (i = 0; i < CNI_ENV_VARS; i++)
+		*cni_env_slot(&env, &cni_env_vars[i]) = getenv(cni_env_vars[i].name);
+	cmd = cni_command_parse(env.command, &err);
+	if (cmd == CNI_CMD_VERSION) {
 		text = cni_plugin_version_json();
 		ret = text && cni_print(text, strlen(text)) == 0 ? 0 : 1;
 		free(text);
 		return ret;
-	} else if ((data = cni_read_stdin(&len, &err))) {
+	} else if (cmd >= 0 && (data = cni_read_stdin(&len, &err))) {
 		if (cni_peek(data, len, &pk) < 0)
 			cni_error_set(
 			    &err, CNI_ERR_DECODE, NULL,

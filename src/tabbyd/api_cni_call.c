@@ -110,29 +110,27 @@ static int api_call_http_status(int code)
 
 void api_cni_call(struct tabbyd *d, struct evhttp_request *r)
 {
-	static const char *const names[] = {"CNI-Command", "CNI-ContainerID", "CNI-Netns",
-	                                    "CNI-IfName", "CNI-Args"};
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(r);
 	struct evbuffer *in = evhttp_request_get_input_buffer(r);
 	size_t len = evbuffer_get_length(in), i;
-	char *values[5] = {NULL}, *config, *out = NULL;
+	char *values[CNI_ENV_VARS] = {NULL}, *config, *out = NULL;
+	struct cni_env env = {0};
 	struct cni_error err;
-	struct cni_env env;
 	int code;
 
 	if (evhttp_request_get_command(r) != EVHTTP_REQ_POST) {
 		api_send_error(r, 405, 7, "use POST for CNI requests", NULL);
 		return;
 	}
-	for (i = 0; i < 5; i++) {
-		const char *v = evhttp_find_header(headers, names[i]);
+	for (i = 0; i < CNI_ENV_VARS; i++) {
+		const char *v = evhttp_find_header(headers, cni_env_vars[i].header);
 
 		if (v && !(values[i] = evhttp_uridecode(v, 0, NULL))) {
 			api_send_error(r, 500, 5, "out of memory", NULL);
 			goto out;
 		}
+		*cni_env_slot(&env, &cni_env_vars[i]) = values[i];
 	}
-	env = (struct cni_env){values[0], values[1], values[2], values[3], values[4]};
 	/* The body as a string: cJSON stops at the length, the peek at a NUL. */
 	config = (char *)evbuffer_pullup(in, (ssize_t)len);
 	code = cni_call(&env, config ? config : "", config ? len : 0, api_call_send, d, &out, &err);
@@ -149,6 +147,6 @@ void api_cni_call(struct tabbyd *d, struct evhttp_request *r)
 	}
 	free(out);
 out:
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < CNI_ENV_VARS; i++)
 		free(values[i]);
 }
